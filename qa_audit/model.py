@@ -105,3 +105,4 @@ class ConversationResult:
     criteria: list[CriterionResult]
     score: float | None  # 0..100, None when no criterion applied
     auto_failed: bool = False
+    signals: dict[str, Any] = field(default_factory=dict)  # e.g. customer_upset

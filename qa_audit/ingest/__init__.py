@@ -12,19 +12,46 @@ from typing import Iterable, Iterator
 
 from ..errors import QaAuditError
 from ..model import Conversation, Rejection, Source
+from .aws_transcribe import AwsTranscribeReader
 from .base import IngestOptions, Reader
+from .csv_rows import CsvReader
+from .email_thread import EmailReader
+from .intercom import IntercomReader
 from .json_file import JsonListReader
 from .jsonl import JsonlReader
+from .subtitles import SrtReader, VttReader
+from .transcript import TranscriptReader
+from .zendesk import ZendeskReader
 
 SNIFF_BYTES = 4096
 
 
 # Every reader, in sniffing order (most specific first). Each lives in its own module.
-READERS: list[Reader] = [JsonlReader(), JsonListReader()]
+# The .json readers share an extension: the specific ones sniff before the generic canonical one.
+READERS: list[Reader] = [
+    JsonlReader(),
+    AwsTranscribeReader(),
+    IntercomReader(),
+    ZendeskReader(),
+    JsonListReader(),
+    VttReader(),
+    SrtReader(),
+    EmailReader(),
+    CsvReader(),
+    TranscriptReader(),
+]
 
 
 def reader_names() -> list[str]:
     return [r.name for r in READERS]
+
+
+def describe_formats() -> list[dict[str, object]]:
+    """Every reader for 'qa-audit formats': name, extensions, description, fields (sniff order)."""
+    return [
+        {"name": r.name, "extensions": list(r.extensions), "description": r.description, "fields": r.fields}
+        for r in READERS
+    ]
 
 
 def get_reader(name: str) -> Reader:
@@ -82,35 +109,64 @@ class IngestStats:
 def iter_conversations(
     inputs: Iterable[str | Path], options: IngestOptions, stats: IngestStats | None = None
 ) -> Iterator[Conversation | Rejection]:
-    """Stream every conversation and rejection from the inputs, file by file."""
+    """Stream every conversation and rejection from the inputs, file by file.
+
+    A reader with read_files (email: threads span .eml files) gets all of its files at once,
+    at the place of the first one.
+    """
     stats = stats if stats is not None else IngestStats()
-    for path in expand_paths(inputs):
-        stats.files.append(str(path))
+    paths = expand_paths(inputs)
+    chosen: list[tuple[Path, Reader | None | OSError]] = []
+    for path in paths:
         try:
-            reader = choose_reader(path, options.input_format)
+            chosen.append((path, choose_reader(path, options.input_format)))
         except OSError as exc:
+            chosen.append((path, exc))
+    grouped: dict[str, list[Path]] = {}
+    for path, reader in chosen:
+        if reader is not None and not isinstance(reader, OSError) and hasattr(reader, "read_files"):
+            grouped.setdefault(reader.name, []).append(path)
+    for path, reader in chosen:
+        stats.files.append(str(path))
+        if isinstance(reader, OSError):
             stats.rejected += 1
-            yield Rejection(Source(str(path)), f"cannot read the file: {exc.strerror or exc}")
+            yield Rejection(Source(str(path)), f"cannot read the file: {reader.strerror or reader}")
             continue
         if reader is None:
             stats.rejected += 1
             yield Rejection(Source(str(path)), "unrecognised input format (see 'qa-audit formats')")
             continue
         stats.formats[reader.name] += 1
-        try:
-            for item in reader.read(path, options):
-                if isinstance(item, Conversation):
-                    item = _finish(item, options)
-                if isinstance(item, Rejection):
-                    stats.rejected += 1
-                else:
-                    stats.conversations += 1
-                    stats.messages += len(item.messages)
-                    stats.unknown_roles += sum(1 for m in item.messages if m.role == "unknown")
-                yield item
-        except (OSError, UnicodeError, ValueError) as exc:  # a reader gave up on the whole file
-            stats.rejected += 1
-            yield Rejection(Source(str(path)), f"the file could not be read as {reader.name}: {exc}")
+        if reader.name in grouped:
+            group = grouped[reader.name]
+            if group[0] != path:
+                continue  # read together with the first file of its group
+            items = reader.read_files(group, options)
+        else:
+            items = reader.read(path, options)
+        yield from _counted(items, path, reader, options, stats)
+
+
+def _counted(
+    items: Iterator[Conversation | Rejection], path: Path, reader: Reader, options: IngestOptions, stats: IngestStats
+) -> Iterator[Conversation | Rejection]:
+    try:
+        for item in items:
+            if isinstance(item, Conversation):
+                item = _finish(item, options)
+            if isinstance(item, Rejection):
+                stats.rejected += 1
+            else:
+                stats.conversations += 1
+                stats.messages += len(item.messages)
+                stats.unknown_roles += sum(1 for m in item.messages if m.role == "unknown")
+            yield item
+    except (OSError, UnicodeError, ValueError) as exc:  # a reader gave up on the whole file
+        stats.rejected += 1
+        yield Rejection(Source(str(path)), f"the file could not be read as {reader.name}: {exc}")
+    except Exception as exc:  # noqa: BLE001 — a reader bug on odd input must not end the run
+        stats.rejected += 1
+        yield Rejection(Source(str(path)), f"the file could not be read as {reader.name} ({type(exc).__name__}: {exc})")
 
 
 def _finish(conv: Conversation, options: IngestOptions) -> Conversation | Rejection:

@@ -6,6 +6,7 @@ normalisation happen in one place. Bad records raise RecordError with one clear 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -20,16 +21,60 @@ ROLE_SYNONYMS: dict[str, str] = {
         "agent", "staff", "support", "supporter", "operator", "representative", "rep",
         "advisor", "adviser", "admin", "employee", "helpdesk", "service", "csr",
         "mitarbeiter", "mitarbeiterin", "berater", "beraterin", "kundenservice",
-        "kundendienst", "support-team", "teammate", "team",
+        "kundendienst", "support-team", "teammate", "team", "customer service",
+        "customer care", "customer support", "support agent", "service agent", "kundenberater",
+        "kundenberaterin", "sachbearbeiter", "sachbearbeiterin", "servicemitarbeiter",
+        "servicemitarbeiterin", "service-mitarbeiter", "service-mitarbeiterin", "specialist",
+        "associate", "moderator", "host",
     )},
     **{k: "customer" for k in (
         "customer", "client", "caller", "user", "end-user", "end_user", "enduser",
         "requester", "contact", "lead", "visitor", "kunde", "kundin", "anrufer",
-        "anruferin",
+        "anruferin", "guest", "member", "patient", "interessent", "interessentin", "gast",
     )},
     **{k: "system" for k in ("system", "note", "event")},
     **{k: "bot" for k in ("bot", "chatbot", "virtual agent", "assistant", "ivr")},
 }
+
+
+# Words that reveal a role when they appear inside a speaker's name ("Anna (Support)",
+# "Agent Tom", "Kundin Meier"). Ambiguous words (team, contact, lead, user, service, note) are
+# left out: they are roles as a whole value, not as part of a name.
+_NAME_ROLE_WORDS: dict[str, str] = {
+    w: r for w, r in ROLE_SYNONYMS.items()
+    if " " not in w and w not in {"team", "contact", "lead", "user", "service", "note", "event",
+                                  "host", "member", "associate", "specialist", "rep", "admin"}
+}
+
+
+def role_from_values(raw: Any, role_values: dict[str, list[str]]) -> str | None:
+    """The role a user mapped this raw value to (--roles), compared case-insensitively."""
+    if raw is None or not role_values:
+        return None
+    key = str(raw).strip().casefold()
+    for role, values in role_values.items():
+        if any(key == v.strip().casefold() for v in values):
+            return role
+    return None
+
+
+def resolve_role(raw: Any, role_values: dict[str, list[str]]) -> str:
+    """A raw role value: the user's mapping first, then the built-in synonyms, else 'unknown'."""
+    return role_from_values(raw, role_values) or normalize_role(raw)
+
+
+def role_in_name(name: str) -> str | None:
+    """A role named by the speaker label itself ("Agent Anna", "Max (Kunde)"), else None.
+
+    The whole label is tried first ("Customer Service" is an agent), then its words; words
+    that point to different roles give None.
+    """
+    whole = ROLE_SYNONYMS.get(name.strip().casefold())
+    if whole:
+        return whole
+    words = re.findall(r"[\w-]+", name.casefold())
+    found = {_NAME_ROLE_WORDS[w] for w in words if w in _NAME_ROLE_WORDS}
+    return found.pop() if len(found) == 1 else None
 
 
 def normalize_role(raw: Any) -> str:

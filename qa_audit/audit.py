@@ -1,0 +1,135 @@
+"""The audit: analyse conversations with spaCy in batches, run every rule, score the result."""
+
+from __future__ import annotations
+
+from itertools import islice
+from typing import Iterable, Iterator
+
+from .checks.context import AnalyzedConversation, AnalyzedMessage
+from .checks.interruption import run_interruption
+from .checks.missed_empathy import run_missed_empathy
+from .checks.phrase import run_phrase
+from .checks.promise import run_promise
+from .model import Conversation, ConversationResult, Finding
+from .nlp import detect_language, get_pipeline
+from .rubric.compile import CompiledRubric
+from .rubric.schema import Rubric
+from .scoring import Mark, score_conversation
+
+BATCH_CONVERSATIONS = 64
+RUNNERS = {"phrase": run_phrase, "promise": run_promise, "interruption": run_interruption}
+
+
+class Auditor:
+    """Holds the pipelines and compiled matchers (built once per language) for one rubric."""
+
+    def __init__(self, rubric: Rubric, language: str | None = None, model: str | None = None,
+                 batch_size: int = BATCH_CONVERSATIONS):
+        self.rubric = rubric
+        self.language = language
+        self.model = model
+        self.batch_size = batch_size
+        self._compiled: dict[str, CompiledRubric] = {}
+
+    def compiled(self, language: str) -> CompiledRubric:
+        if language not in self._compiled:
+            nlp = get_pipeline(language, self.model if language == self._model_language() else None)
+            self._compiled[language] = CompiledRubric(self.rubric, nlp, language)
+        return self._compiled[language]
+
+    def _model_language(self) -> str | None:
+        if not self.model:
+            return None
+        return self.language or self.model.split("_")[0]
+
+    def language_of(self, conv: Conversation) -> str:
+        if self.language:
+            return self.language
+        if conv.language:
+            return conv.language
+        return detect_language(" ".join(m.text for m in conv.messages[:20]))
+
+    # -- the audit ------------------------------------------------------------------------
+    def audit(self, conversations: Iterable[Conversation]) -> Iterator[ConversationResult]:
+        """Stream results in input order; conversations are analysed in batches."""
+        it = iter(conversations)
+        while batch := list(islice(it, self.batch_size)):
+            yield from self._audit_batch(batch)
+
+    def _audit_batch(self, batch: list[Conversation]) -> Iterator[ConversationResult]:
+        langs = [self.language_of(c) for c in batch]
+        docs: dict[int, list] = {}
+        for lang in sorted(set(langs)):
+            compiled = self.compiled(lang)
+            idx = [i for i, l in enumerate(langs) if l == lang]
+            texts = [m.text for i in idx for m in batch[i].messages]
+            it = compiled.nlp.pipe(texts, batch_size=256)
+            for i in idx:
+                docs[i] = [next(it) for _ in batch[i].messages]
+        for i, conv in enumerate(batch):
+            compiled = self.compiled(langs[i])
+            analyzed = AnalyzedConversation(conv, langs[i], [
+                AnalyzedMessage(m, d, compiled.match(d)) for m, d in zip(conv.messages, docs[i])
+            ], compiled)
+            yield self.judge(analyzed)
+
+    def analyze_texts(self, conv: Conversation) -> AnalyzedConversation:
+        """Analyse one conversation on its own (rule self-tests, small inputs)."""
+        lang = self.language_of(conv)
+        compiled = self.compiled(lang)
+        docs = list(compiled.nlp.pipe([m.text for m in conv.messages]))
+        return AnalyzedConversation(conv, lang, [
+            AnalyzedMessage(m, d, compiled.match(d)) for m, d in zip(conv.messages, docs)], compiled)
+
+    def find(self, conv: AnalyzedConversation) -> list[Finding]:
+        """Every rule over one analysed conversation, in a fixed order."""
+        findings: list[Finding] = []
+        for rule in self.rubric.rules:
+            runner = RUNNERS.get(rule.kind)
+            if runner:
+                findings.extend(runner(rule, conv))
+        findings = _apply_yields(self.rubric, findings)
+        for rule in self.rubric.rules:
+            if rule.kind == "missed_empathy":
+                empathic = {f.message_index for f in findings if f.check == rule.params["empathy_check"]}
+                findings.extend(run_missed_empathy(rule, conv, empathic))
+        return _one_per_message_and_check(findings)
+
+    def judge(self, conv: AnalyzedConversation) -> ConversationResult:
+        findings = self.find(conv)
+        marks = [Mark(f.message_index, f.check) for f in findings]
+        criteria, score, auto_failed = score_conversation(
+            conv.conversation.id, self.rubric.criteria, marks, bool(conv.signals.get("customer_upset")))
+        return ConversationResult(conv.conversation, conv.language, findings, criteria, score, auto_failed,
+                                  dict(conv.signals))
+
+
+def _apply_yields(rubric: Rubric, findings: list[Finding]) -> list[Finding]:
+    """Drop a finding whose rule yields to a check that fired on an overlapping span."""
+    yields = {r.id: set(r.yields_to) for r in rubric.rules if r.yields_to}
+    if not yields:
+        return findings
+    kept = []
+    for f in findings:
+        stronger = yields.get(f.rule, set())
+        if any(o is not f and o.check in stronger and o.message_index == f.message_index
+               and o.start < f.end and f.start < o.end for o in findings):
+            continue
+        kept.append(f)
+    return kept
+
+
+def _one_per_message_and_check(findings: list[Finding]) -> list[Finding]:
+    """One finding per message and check (the earliest span); other rules that agreed are noted."""
+    best: dict[tuple[int, str], Finding] = {}
+    for f in findings:
+        key = (f.message_index, f.check)
+        if key not in best:
+            best[key] = f
+            continue
+        keep, other = (f, best[key]) if (f.start, f.rule) < (best[key].start, best[key].rule) else (best[key], f)
+        keep.details.setdefault("also_rules", [])
+        if other.rule not in keep.details["also_rules"] and other.rule != keep.rule:
+            keep.details["also_rules"].append(other.rule)
+        best[key] = keep
+    return [best[k] for k in sorted(best, key=lambda k: (k[0], k[1]))]

@@ -1,0 +1,125 @@
+"""What every check reads: a conversation whose messages went through spaCy and the matchers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span
+
+from ..model import Conversation, Finding, Message
+from ..rubric.compile import CompiledRubric, Hit
+from ..rubric.schema import POLARITY, Rule
+
+
+@dataclass
+class AnalyzedMessage:
+    message: Message
+    doc: Doc
+    hits: dict[tuple[str, str], list[Hit]]
+
+    def hits_for(self, rule: Rule, set_name: str) -> list[Hit]:
+        return self.hits.get((rule.id, set_name), [])
+
+    @property
+    def role(self) -> str:
+        return self.message.role
+
+
+@dataclass
+class AnalyzedConversation:
+    conversation: Conversation
+    language: str
+    messages: list[AnalyzedMessage]
+    compiled: CompiledRubric
+    signals: dict[str, object] = field(default_factory=dict)  # e.g. customer_upset
+
+
+def speaker_ok(rule: Rule, message: Message) -> bool:
+    return rule.speaker == "any" or message.role == rule.speaker
+
+
+def sentence_of(doc: Doc, hit: Hit) -> Span:
+    return doc[hit.start].sent
+
+
+def is_negated(doc: Doc, hit: Hit, cues: set[str], before: int = 3, after: int = 2) -> bool:
+    """A negation cue in the match, up to `before` words before it or `after` words after it,
+    within the same sentence ("I don't understand why", "Ich verstehe nicht, warum")."""
+    sent = sentence_of(doc, hit)
+    lo = max(sent.start, hit.start - before)
+    hi = min(sent.end, hit.end + after)
+    return any(doc[i].norm_ in cues for i in range(lo, hi))
+
+
+def is_question(doc: Doc, hit: Hit) -> bool:
+    sent = sentence_of(doc, hit)
+    return "?" in sent.text.rstrip()[-3:]
+
+
+def same_sentence(doc: Doc, a: Hit, b: Hit) -> bool:
+    return doc[a.start].sent.start == doc[b.start].sent.start
+
+
+def overlaps(a: Hit, b: Hit) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def passes_guards(rule: Rule, am: AnalyzedMessage, hit: Hit, cues: set[str]) -> str | None:
+    """None when the hit stands; otherwise the name of the guard that dropped it."""
+    if "not_negated" in rule.guards and is_negated(am.doc, hit, cues):
+        return "not_negated"
+    if "not_question" in rule.guards and is_question(am.doc, hit):
+        return "not_question"
+    for exc in am.hits_for(rule, "exceptions"):
+        if same_sentence(am.doc, hit, exc):
+            return "exception"
+    return None
+
+
+def finding_from_hits(conv: AnalyzedConversation, am: AnalyzedMessage, rule: Rule, check: str,
+                      first: Hit, last: Hit | None = None, details: dict | None = None,
+                      severity: str | None = None) -> Finding:
+    """A finding whose evidence is the text from the first hit to the last one."""
+    last = last or first
+    doc = am.doc
+    start_tok, end_tok = min(first.start, last.start), max(first.end, last.end)
+    start_char = doc[start_tok].idx
+    end_char = doc[end_tok - 1].idx + len(doc[end_tok - 1].text)
+    info = {"pattern": conv.compiled.pattern_text.get((first.rule, first.set, first.pattern), "")}
+    info.update(details or {})
+    lang = conv.language
+    suggestion = rule.suggestion.get(lang) or rule.suggestion.get("en", "")
+    return Finding(
+        conversation_id=conv.conversation.id,
+        message_index=am.message.index,
+        check=check,
+        rule=rule.id,
+        polarity=POLARITY[check],
+        severity=severity or rule.severity,
+        start=start_char,
+        end=end_char,
+        evidence=am.message.text[start_char:end_char],
+        suggestion=suggestion,
+        details=info,
+    )
+
+
+def whole_message_finding(conv: AnalyzedConversation, am: AnalyzedMessage, rule: Rule, check: str,
+                          details: dict, severity: str | None = None) -> Finding:
+    text = am.message.text
+    stripped = text.strip()
+    start = text.find(stripped) if stripped else 0
+    lang = conv.language
+    return Finding(
+        conversation_id=conv.conversation.id,
+        message_index=am.message.index,
+        check=check,
+        rule=rule.id,
+        polarity=POLARITY[check],
+        severity=severity or rule.severity,
+        start=start,
+        end=start + len(stripped),
+        evidence=stripped,
+        suggestion=rule.suggestion.get(lang) or rule.suggestion.get("en", ""),
+        details=details,
+    )

@@ -1,0 +1,75 @@
+"""`interruption` rules: timed overlaps (not backchannels), cut-off customer messages answered
+at once, and customer complaints about being cut off."""
+
+from __future__ import annotations
+
+from ..model import Finding
+from ..rubric.schema import Rule
+from .context import AnalyzedConversation, AnalyzedMessage, passes_guards, whole_message_finding
+
+
+def _content_tokens(am: AnalyzedMessage) -> int:
+    return sum(1 for t in am.doc if not (t.is_punct or t.is_space))
+
+
+def is_backchannel(rule: Rule, am: AnalyzedMessage) -> bool:
+    """At most a few words that only acknowledge or yield the turn ("mhm", "go ahead")."""
+    return _content_tokens(am) <= rule.params["max_backchannel_tokens"] and bool(am.hits_for(rule, "backchannel"))
+
+
+def _cut_off(rule: Rule, conv: AnalyzedConversation, am: AnalyzedMessage) -> str | None:
+    text = am.message.text.rstrip()
+    for hit in am.hits_for(rule, "cutoff_marker"):
+        return am.doc[hit.start:hit.end].text
+    if text.endswith(("--", "—", "–")):
+        return text[-2:] if text.endswith("--") else text[-1]
+    if text.endswith("-") and len(text) > 1 and text[-2].isalpha():
+        return "trailing hyphen"
+    return None
+
+
+def run_interruption(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
+    msgs = conv.messages
+    out: dict[int, Finding] = {}
+    min_overlap = rule.params["min_overlap"]
+    timed = conv.conversation.is_timed
+    for i, am in enumerate(msgs):
+        if am.role != "agent":
+            continue
+        m = am.message
+        if timed and m.start is not None:
+            # the customer utterance still running when the agent starts
+            for prev in reversed(msgs[:i]):
+                p = prev.message
+                if prev.role != "customer" or p.start is None or p.end is None:
+                    continue
+                if p.start <= m.start and p.end - m.start >= min_overlap and not is_backchannel(rule, am):
+                    out[m.index] = whole_message_finding(conv, am, rule, rule.check, {
+                        "customer_message": p.index, "overlap_seconds": round(min(p.end, m.end or p.end) - m.start, 2),
+                        "how": "timed overlap"})
+                break
+            continue
+        # untimed: the customer message just before ends cut off
+        if i > 0 and msgs[i - 1].role == "customer" and not is_backchannel(rule, am):
+            marker = _cut_off(rule, conv, msgs[i - 1])
+            if marker:
+                prev_ts, ts = msgs[i - 1].message.timestamp, m.timestamp
+                gap = (ts - prev_ts).total_seconds() if prev_ts and ts else None
+                if gap is None or 0 < gap < rule.params["chat_max_gap"] or (gap == 0 and conv.conversation.channel == "call"):
+                    out[m.index] = whole_message_finding(conv, am, rule, rule.check, {
+                        "customer_message": i - 1, "cut_off_marker": marker, "reply_after_seconds": gap,
+                        "how": "cut-off customer message"})
+    # a customer complaint about being cut off labels the agent message just before it
+    cues = conv.compiled.negation
+    for i, am in enumerate(msgs):
+        if am.role != "customer":
+            continue
+        hits = [h for h in am.hits_for(rule, "complaint") if passes_guards(rule, am, h, cues) is None]
+        if not hits:
+            continue
+        before = next((x for x in reversed(msgs[:i]) if x.role == "agent"), None)
+        if before is not None and before.message.index not in out:
+            out[before.message.index] = whole_message_finding(conv, before, rule, rule.check, {
+                "customer_message": i, "complaint": am.doc[hits[0].start:hits[0].end].text,
+                "how": "customer complained of being cut off"})
+    return [out[k] for k in sorted(out)]

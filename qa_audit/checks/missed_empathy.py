@@ -1,0 +1,67 @@
+"""`missed_empathy` rules: the customer is upset, and the agent's next substantive reply
+shows no empathy. Upset = an upset phrase, or intensity ("!!", words in capitals, "???")."""
+
+from __future__ import annotations
+
+import re
+
+from ..model import Finding
+from ..rubric.schema import Rule
+from .context import AnalyzedConversation, AnalyzedMessage, passes_guards, whole_message_finding
+from .interruption import is_backchannel
+
+_CAPS_WORD = re.compile(r"\b[A-ZÄÖÜ]{3,}\b")
+_ACRONYMS = {"SMS", "PIN", "IBAN", "BIC", "USB", "DHL", "UPS", "GLS", "DPD", "URL", "PDF", "FAQ",
+             "AGB", "EUR", "USD", "GBP", "ID", "TV", "DSL", "LTE", "SIM", "ASAP", "API", "CEO",
+             "VPN", "WLAN", "WIFI", "DVD", "CD", "GPS", "APP", "IOS", "PC", "OK", "OKAY"}
+
+
+def upset_reason(rule: Rule, conv: AnalyzedConversation, am: AnalyzedMessage) -> str | None:
+    """Why this customer message counts as upset, or None."""
+    cues = conv.compiled.negation
+    if any(passes_guards(rule, am, h, cues) is None for h in am.hits_for(rule, "not_upset")):
+        return None
+    for hit in am.hits_for(rule, "upset"):
+        if passes_guards(rule, am, hit, cues) is None:
+            return f"upset wording: \"{am.doc[hit.start:hit.end].text}\""
+    text = am.message.text
+    p = rule.params
+    if re.search(r"!{%d,}" % p["min_exclamations"], text) or text.count("!") >= p["min_exclamations"] + 1:
+        return "several exclamation marks"
+    if re.search(r"\?{%d,}" % p["min_question_marks"], text.replace(" ", "")):
+        return "repeated question marks"
+    caps = [w for w in _CAPS_WORD.findall(text) if w not in _ACRONYMS]
+    if len(caps) >= p["min_caps_words"]:
+        return f"shouting in capitals: {' '.join(caps[:3])}"
+    return None
+
+
+
+
+def run_missed_empathy(rule: Rule, conv: AnalyzedConversation, empathic: set[int]) -> list[Finding]:
+    """`empathic` holds the indexes of agent messages that have an empathy finding."""
+    findings: list[Finding] = []
+    msgs = conv.messages
+    upset_any = False
+    flagged: set[int] = set()
+    for i, am in enumerate(msgs):
+        if am.role != "customer":
+            continue
+        reason = upset_reason(rule, conv, am)
+        if not reason:
+            continue
+        upset_any = True
+        reply = next((m for m in msgs[i + 1:] if m.role == "agent" and not is_backchannel(rule, m)), None)
+        if reply is None:
+            continue
+        # the customer may go on in several messages before the reply: judge the reply once
+        if reply.message.index in flagged or reply.message.index in empathic:
+            continue
+        flagged.add(reply.message.index)
+        findings.append(whole_message_finding(conv, reply, rule, rule.check, {
+            "customer_message": am.message.index,
+            "upset_because": reason,
+            "customer_text": am.message.text[:300],
+        }))
+    conv.signals["customer_upset"] = conv.signals.get("customer_upset", False) or upset_any
+    return findings

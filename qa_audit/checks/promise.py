@@ -1,0 +1,65 @@
+"""`promise` rules: a commitment plus a specific time is `promised_timeline`; a commitment
+with a vague or no time is `vague_promise` (one promise per message, LABELING.md)."""
+
+from __future__ import annotations
+
+from ..model import Finding
+from ..rubric.compile import Hit
+from ..rubric.schema import Rule
+from .context import (AnalyzedConversation, AnalyzedMessage, finding_from_hits, overlaps,
+                      passes_guards, speaker_ok)
+from .due_dates import resolve_due_date
+
+
+def _text(am: AnalyzedMessage, hit: Hit) -> str:
+    return am.doc[hit.start:hit.end].text
+
+
+def _sent_index(am: AnalyzedMessage, token: int) -> int:
+    return am.doc[token].sent.start
+
+
+def run_promise(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
+    findings: list[Finding] = []
+    cues = conv.compiled.negation
+    for am in conv.messages:
+        if not speaker_ok(rule, am.message):
+            continue
+        commitments = [h for h in am.hits_for(rule, "commitment") + am.hits_for(rule, "timeless_commitment")
+                       if passes_guards(rule, am, h, cues) is None]
+        if not commitments:
+            continue
+        not_times = am.hits_for(rule, "not_a_time")
+        times = [h for h in am.hits_for(rule, "specific_time") if not any(overlaps(h, n) for n in not_times)]
+        immediate = am.hits_for(rule, "immediate")
+        sents = [s.start for s in am.doc.sents]
+
+        def near(c: Hit, t: Hit) -> bool:  # the time is in the commitment's sentence or the next one
+            cs, ts = _sent_index(am, c.start), _sent_index(am, t.start)
+            return ts == cs or (ts in sents and cs in sents and sents.index(ts) == sents.index(cs) + 1)
+
+        # a commitment about something done now ("I'm transferring you now") is no promise
+        def is_now(c: Hit) -> bool:
+            return any(_sent_index(am, i.start) == _sent_index(am, c.start) for i in immediate) and not any(
+                _sent_index(am, t.start) == _sent_index(am, c.start) for t in times)
+
+        commitments = [c for c in commitments if not is_now(c)]
+        if not commitments:
+            continue
+        pairs = [(c, t) for c in commitments for t in times if near(c, t)]
+        reference = am.message.timestamp or conv.conversation.started_at
+        if pairs:
+            c, t = min(pairs, key=lambda p: (p[1].start, p[0].start))
+            expression = _text(am, t)
+            due = resolve_due_date(expression, reference)
+            details = {"commitment": _text(am, c), "time_expression": expression,
+                       "due_date": due.isoformat() if due else None}
+            findings.append(finding_from_hits(conv, am, rule, rule.check, c, t, details))
+        else:
+            c = commitments[0]
+            vague = [v for v in am.hits_for(rule, "vague_time") if near(c, v)]
+            details = {"commitment": _text(am, c), "time_expression": _text(am, vague[0]) if vague else None,
+                       "due_date": None}
+            findings.append(finding_from_hits(conv, am, rule, rule.params["vague_check"], c,
+                                              vague[0] if vague else None, details, severity="minor"))
+    return findings

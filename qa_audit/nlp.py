@@ -1,0 +1,69 @@
+"""spaCy pipelines, built once per process and language, and offline language detection."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+
+from .errors import QaAuditError
+
+SUPPORTED = ("en", "de")
+
+# Frequent function words that rarely appear in the other language.
+_MARKERS = {
+    "en": set(
+        "the and you your is are was were it this that to of for with have has not what "
+        "we our can will would please thanks thank i'm don't it's there be my me on at".split()
+    ),
+    "de": set(
+        "der die das und ist sind nicht ich sie ihr ihre ihnen wir uns ein eine einen "
+        "mit für auf zu den dem des bitte danke auch noch wie was es bei vom zum zur "
+        "haben habe hat wird werden kann können mein meine sehr schon aber oder".split()
+    ),
+}
+_WORD = re.compile(r"[a-zäöüß']+", re.IGNORECASE)
+_GERMAN_CHARS = re.compile(r"[äöüß]", re.IGNORECASE)
+
+
+def detect_language(text: str, default: str = "en") -> str:
+    """Guess en or de from function words and umlauts; fast and offline (no model)."""
+    words = _WORD.findall(text.lower()[:4000])
+    en = sum(1 for w in words if w in _MARKERS["en"])
+    de = sum(1 for w in words if w in _MARKERS["de"]) + 0.5 * len(_GERMAN_CHARS.findall(text[:4000]))
+    if en == de:
+        return default
+    return "de" if de > en else "en"
+
+
+@lru_cache(maxsize=None)
+def get_pipeline(language: str, model: str | None = None) -> Language:
+    """The pipeline for a language: a named installed trained pipeline, or blank + sentencizer
+    + lookup lemmatizer (spacy-lookups-data). Built once per process, never downloaded."""
+    if language not in SUPPORTED:
+        raise QaAuditError(f"Unknown language '{language}'; supported: {', '.join(SUPPORTED)}.")
+    if model:
+        try:
+            nlp = spacy.load(model, exclude=["ner", "textcat", "textcat_multilabel"])
+        except OSError:
+            raise QaAuditError(
+                f"spaCy pipeline '{model}' is not installed; install it as a package or drop --model."
+            ) from None
+        if nlp.lang != language:
+            raise QaAuditError(f"spaCy pipeline '{model}' is for '{nlp.lang}', not '{language}'.")
+        if not nlp.has_pipe("sentencizer") and not nlp.has_pipe("parser") and not nlp.has_pipe("senter"):
+            nlp.add_pipe("sentencizer", first=True)
+        return nlp
+    nlp = spacy.blank(language)
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    try:
+        nlp.initialize()
+    except (ValueError, OSError) as exc:  # lookup tables missing
+        raise QaAuditError(
+            f"The lookup lemmatizer for '{language}' could not load its tables ({exc}); "
+            "install spacy-lookups-data."
+        ) from None
+    return nlp

@@ -1,0 +1,107 @@
+"""Compile a rubric's phrase sets into spaCy matchers, once per language and process."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc
+
+from ..errors import RubricError
+from .phrases import PhraseSyntaxError, Sequence, TokenSpec, expand_pattern, is_plain, to_matcher_pattern
+from .schema import Rubric
+
+SEP = "\x1f"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One pattern match: token span in the doc and which pattern of which set fired."""
+
+    rule: str
+    set: str
+    pattern: int  # index in the set's list for this language
+    start: int  # token indexes
+    end: int
+
+
+class CompiledRubric:
+    """All phrase sets of a rubric for one language, in one PhraseMatcher and one Matcher."""
+
+    def __init__(self, rubric: Rubric, nlp: Language, language: str):
+        self.rubric = rubric
+        self.language = language
+        self.nlp = nlp
+        self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="NORM")
+        self.matcher = Matcher(nlp.vocab)
+        self.pattern_text: dict[tuple[str, str, int], str] = {}
+        self.expansions: dict[tuple[str, str, int], list[Sequence]] = {}
+        self._split_cache: dict[str, list[str]] = {}
+        errors: list[str] = []
+        for rule in rubric.rules:
+            for set_name, by_lang in rule.sets.items():
+                for i, pattern in enumerate(by_lang.get(language, [])):
+                    key = (rule.id, set_name, i)
+                    self.pattern_text[key] = pattern
+                    try:
+                        seqs = expand_pattern(pattern, self._split, self._vocab)
+                    except PhraseSyntaxError as exc:
+                        errors.append(f"{rule.file}:{rule.line}: rule '{rule.id}': {set_name}.{language}[{i}] '{pattern}': {exc}")
+                        continue
+                    self.expansions[key] = seqs
+                    self._add(key, seqs)
+        self.negation = self._compile_negation(errors)
+        if errors:
+            raise RubricError(errors[0] + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
+
+    # -- building -------------------------------------------------------------------------
+    def _split(self, word: str) -> list[str]:
+        if word not in self._split_cache:
+            self._split_cache[word] = [t.norm_ for t in self.nlp.make_doc(word)]
+        return self._split_cache[word]
+
+    def _vocab(self, name: str, _depth: int = 0) -> list[list[TokenSpec]]:
+        phrases = self.rubric.vocab.get(name)
+        if phrases is None:
+            raise PhraseSyntaxError(f"unknown vocabulary '@{name}'")
+        out: list[list[TokenSpec]] = []
+        for phrase in phrases.get(self.language, []):
+            out.extend(list(s) for s in expand_pattern(phrase, self._split, self._vocab))
+        if not out:
+            raise PhraseSyntaxError(f"vocabulary '@{name}' has no phrases for '{self.language}'")
+        return out
+
+    def _add(self, key: tuple[str, str, int], seqs: list[Sequence]) -> None:
+        label = SEP.join(map(str, key))
+        plain = [s for s in seqs if is_plain(s)]
+        other = [s for s in seqs if not is_plain(s)]
+        if plain:
+            self.phrase_matcher.add(label, [Doc(self.nlp.vocab, words=[t.value for t in s]) for s in plain])
+        if other:
+            self.matcher.add(label, [to_matcher_pattern(s) for s in other])
+
+    def _compile_negation(self, errors: list[str]) -> set[str]:
+        cues: set[str] = set()
+        for phrase in self.rubric.negation.get(self.language, []):
+            for word in phrase.split():
+                cues.update(self._split(word))
+        return cues
+
+    # -- matching -------------------------------------------------------------------------
+    def match(self, doc: Doc) -> dict[tuple[str, str], list[Hit]]:
+        """Every hit in the doc, grouped by (rule, set), deduplicated, in document order.
+        A hit never crosses a sentence boundary."""
+        found: set[tuple[int, int, int]] = set()
+        for match_id, start, end in self.phrase_matcher(doc):
+            found.add((match_id, start, end))
+        for match_id, start, end in self.matcher(doc):
+            found.add((match_id, start, end))
+        grouped: dict[tuple[str, str], list[Hit]] = defaultdict(list)
+        for match_id, start, end in sorted(found, key=lambda x: (x[1], x[2], x[0])):
+            if any(doc[i].is_sent_start for i in range(start + 1, end)):
+                continue
+            rule, set_name, idx = self.nlp.vocab.strings[match_id].split(SEP)
+            grouped[(rule, set_name)].append(Hit(rule, set_name, int(idx), start, end))
+        return grouped
