@@ -42,13 +42,16 @@ def sentence_of(doc: Doc, hit: Hit) -> Span:
     return doc[hit.start].sent
 
 
-def is_negated(doc: Doc, hit: Hit, cues: set[str], before: int = 3, after: int = 2) -> bool:
-    """A negation cue in the match, up to `before` words before it or `after` words after it,
+def is_negated(doc: Doc, hit: Hit, cues: set[str], literal: frozenset[str] = frozenset(),
+               before: int = 3, after: int = 2) -> bool:
+    """A negation cue up to `before` words before the match or `after` words after it, or inside
+    it where the pattern does not spell it out itself ("Oh no", "shouldn't have happened"),
     within the same sentence ("I don't understand why", "Ich verstehe nicht, warum")."""
     sent = sentence_of(doc, hit)
     lo = max(sent.start, hit.start - before)
     hi = min(sent.end, hit.end + after)
-    return any(doc[i].norm_ in cues for i in range(lo, hi))
+    return any(doc[i].norm_ in cues and not (hit.start <= i < hit.end and doc[i].norm_ in literal)
+               for i in range(lo, hi))
 
 
 def is_question(doc: Doc, hit: Hit) -> bool:
@@ -64,9 +67,10 @@ def overlaps(a: Hit, b: Hit) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def passes_guards(rule: Rule, am: AnalyzedMessage, hit: Hit, cues: set[str]) -> str | None:
+def passes_guards(rule: Rule, am: AnalyzedMessage, hit: Hit, compiled: CompiledRubric) -> str | None:
     """None when the hit stands; otherwise the name of the guard that dropped it."""
-    if "not_negated" in rule.guards and is_negated(am.doc, hit, cues):
+    if "not_negated" in rule.guards and is_negated(am.doc, hit, compiled.negation,
+                                                   compiled.literal_words(hit)):
         return "not_negated"
     if "not_question" in rule.guards and is_question(am.doc, hit):
         return "not_question"

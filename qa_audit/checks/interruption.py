@@ -60,11 +60,10 @@ def run_interruption(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
                         "customer_message": i - 1, "cut_off_marker": marker, "reply_after_seconds": gap,
                         "how": "cut-off customer message"})
     # a customer complaint about being cut off labels the agent message just before it
-    cues = conv.compiled.negation
     for i, am in enumerate(msgs):
         if am.role != "customer":
             continue
-        hits = [h for h in am.hits_for(rule, "complaint") if passes_guards(rule, am, h, cues) is None]
+        hits = [h for h in am.hits_for(rule, "complaint") if passes_guards(rule, am, h, conv.compiled) is None]
         if not hits:
             continue
         before = next((x for x in reversed(msgs[:i]) if x.role == "agent"), None)

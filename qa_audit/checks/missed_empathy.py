@@ -18,11 +18,10 @@ _ACRONYMS = {"SMS", "PIN", "IBAN", "BIC", "USB", "DHL", "UPS", "GLS", "DPD", "UR
 
 def upset_reason(rule: Rule, conv: AnalyzedConversation, am: AnalyzedMessage) -> str | None:
     """Why this customer message counts as upset, or None."""
-    cues = conv.compiled.negation
-    if any(passes_guards(rule, am, h, cues) is None for h in am.hits_for(rule, "not_upset")):
+    if any(passes_guards(rule, am, h, conv.compiled) is None for h in am.hits_for(rule, "not_upset")):
         return None
     for hit in am.hits_for(rule, "upset"):
-        if passes_guards(rule, am, hit, cues) is None:
+        if passes_guards(rule, am, hit, conv.compiled) is None:
             return f"upset wording: \"{am.doc[hit.start:hit.end].text}\""
     text = am.message.text
     p = rule.params

@@ -9,11 +9,10 @@ from .context import AnalyzedConversation, finding_from_hits, passes_guards, spe
 
 def run_phrase(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
     findings: list[Finding] = []
-    cues = conv.compiled.negation
     for am in conv.messages:
         if not speaker_ok(rule, am.message):
             continue
-        kept = [h for h in am.hits_for(rule, "patterns") if passes_guards(rule, am, h, cues) is None]
+        kept = [h for h in am.hits_for(rule, "patterns") if passes_guards(rule, am, h, conv.compiled) is None]
         if kept:
             # one finding per message and rule: the longest of the earliest hits is the evidence
             first = min(kept, key=lambda h: (h.start, -(h.end - h.start)))

@@ -21,12 +21,11 @@ def _sent_index(am: AnalyzedMessage, token: int) -> int:
 
 def run_promise(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
     findings: list[Finding] = []
-    cues = conv.compiled.negation
     for am in conv.messages:
         if not speaker_ok(rule, am.message):
             continue
         commitments = [h for h in am.hits_for(rule, "commitment") + am.hits_for(rule, "timeless_commitment")
-                       if passes_guards(rule, am, h, cues) is None]
+                       if passes_guards(rule, am, h, conv.compiled) is None]
         if not commitments:
             continue
         not_times = am.hits_for(rule, "not_a_time")

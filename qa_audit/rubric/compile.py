@@ -39,6 +39,7 @@ class CompiledRubric:
         self.pattern_text: dict[tuple[str, str, int], str] = {}
         self.expansions: dict[tuple[str, str, int], list[Sequence]] = {}
         self._split_cache: dict[str, list[str]] = {}
+        self._literals: dict[tuple[str, str, int], frozenset[str]] = {}
         errors: list[str] = []
         for rule in rubric.rules:
             for set_name, by_lang in rule.sets.items():
@@ -88,6 +89,20 @@ class CompiledRubric:
             for word in phrase.split():
                 cues.update(self._split(word))
         return cues
+
+    def literal_words(self, hit: Hit) -> frozenset[str]:
+        """The words a pattern spells out itself (so "oh no" is not a negated "oh")."""
+        key = (hit.rule, hit.set, hit.pattern)
+        if key not in self._literals:
+            words: set[str] = set()
+            for seq in self.expansions.get(key, []):
+                for spec in seq:
+                    if spec.kind == "word":
+                        words.add(str(spec.value))
+                    elif spec.kind == "any":
+                        words.update(spec.value[0])  # type: ignore[index]
+            self._literals[key] = frozenset(words)
+        return self._literals[key]
 
     # -- matching -------------------------------------------------------------------------
     def match(self, doc: Doc) -> dict[tuple[str, str], list[Hit]]:

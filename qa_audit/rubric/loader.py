@@ -53,7 +53,7 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
     f = str(main)
     if not isinstance(doc, dict):
         raise RubricError(f"{f}:1: a rubric must be a mapping with id, criteria and checks.")
-    _unknown_keys(doc, {"id", "name", "version", "languages", "vocab", "negation", "criteria", "checks"}, f, "rubric", errors)
+    _unknown_keys(doc, {"id", "name", "version", "languages", "vocab", "negation", "criteria", "checks", "thresholds"}, f, "rubric", errors)
     languages = _str_list(doc, "languages", f, errors, default=["en", "de"])
     vocab = _lang_lists(doc.get("vocab") or {}, f, "vocab", errors, languages, allow_any_key=True)
     negation = _lang_map(doc.get("negation") or {}, f, "negation", errors, languages)
@@ -94,6 +94,7 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
         for check in rule.yields_to:
             if check not in produced:
                 errors.add(rule.file, rule.line, f"rule '{rule.id}': yields_to '{check}' but no rule produces it")
+    thresholds = _thresholds(doc.get("thresholds") or {}, f, errors)
     errors.raise_if_any()
     return Rubric(
         id=str(doc.get("id") or main.parent.name),
@@ -106,7 +107,29 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
         negation=negation,
         files=files,
         sha256=digest.hexdigest(),
+        thresholds=thresholds,
     )
+
+
+def _thresholds(raw: Any, f: str, errors: _Errors) -> dict[str, dict[str, float]]:
+    """thresholds: {default: {precision: 0.9, recall: 0.85}, missed_empathy: {recall: 0.8}}"""
+    out: dict[str, dict[str, float]] = {}
+    if not isinstance(raw, dict):
+        errors.add(f, getattr(raw, "line", 0), "thresholds must map 'default' or check ids to {precision, recall}")
+        return out
+    for key, value in raw.items():
+        if key != "default" and key not in CHECK_IDS:
+            errors.add(f, line_of(raw, key), f"thresholds: '{key}' is neither 'default' nor a check id")
+            continue
+        if not isinstance(value, dict):
+            errors.add(f, line_of(raw, key), f"thresholds.{key} must have precision and/or recall")
+            continue
+        for metric, number in value.items():
+            if metric not in ("precision", "recall") or isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number <= 1:
+                errors.add(f, line_of(value, metric), f"thresholds.{key}.{metric}: expected precision or recall between 0 and 1")
+                continue
+            out.setdefault(key, {})[metric] = float(number)
+    return out
 
 
 # ---- field readers -------------------------------------------------------------------------

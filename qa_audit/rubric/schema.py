@@ -107,6 +107,7 @@ class Rubric:
     negation: dict[str, list[str]]
     files: list[str]
     sha256: str
+    thresholds: dict[str, dict[str, float]] = field(default_factory=dict)  # check|default -> precision/recall
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
