@@ -214,7 +214,7 @@ def _rows(path: Path, encoding: TextEncoding, layout: _Layout, options: IngestOp
 def _row(number: int, cells: list[str], layout: _Layout, options: IngestOptions) -> _Row:
     def cell(fld: str) -> str:
         i = layout.index.get(fld)
-        return cells[i].strip() if i is not None and i < len(cells) else ""
+        return cells[i].replace("\r\n", "\n").replace("\r", "\n").strip() if i is not None and i < len(cells) else ""
 
     conversation = cell("conversation")
     if not conversation:

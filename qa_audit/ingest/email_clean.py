@@ -110,3 +110,23 @@ def clean_body(text: str) -> str:
     body = strip_signature(strip_quoted(text))
     body = "\n".join(line.rstrip() for line in body.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", body).strip()
+
+
+_BULLET = re.compile(r"^\s*([-*•·]|\d{1,2}[.)])\s")
+WRAP_WIDTH = 55  # a plain-text line at least this long that continues on the next line was hard-wrapped
+
+
+def unwrap(text: str) -> str:
+    """Join hard-wrapped lines of plain-text mail back into paragraphs ("…I'm really\\ndisappointed").
+
+    A line break stays where the line is short (a greeting, an address), where the next line
+    is a list item, and between paragraphs.
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        previous = out[-1] if out else ""
+        if previous.strip() and line.strip() and len(previous) >= WRAP_WIDTH and not _BULLET.match(line):
+            out[-1] = previous.rstrip() + " " + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out)

@@ -34,7 +34,7 @@ from typing import Iterator
 from ..errors import RecordError
 from ..model import Conversation, Message, Rejection, Source
 from .base import IngestOptions, decode_bytes, head_text
-from .email_clean import clean_body
+from .email_clean import clean_body, unwrap
 from .html_text import html_to_text
 from .records import normalize_language, role_from_values
 from .times import as_aware
@@ -199,7 +199,7 @@ def _mail(message: EmailMessage, file: str, position: str, seq: int) -> _Mail:
         name=name,
         addresses=addresses,
         date=_date(message),
-        text=clean_body(_body(message)),
+        text=_text(message),
         language=language,
     )
 
@@ -230,7 +230,15 @@ def _date(message: EmailMessage) -> datetime | None:
         return None
 
 
-def _body(message: EmailMessage) -> str:
+def _text(message: EmailMessage) -> str:
+    """What the sender wrote: quoted history and signature removed, hard-wrapped plain text joined."""
+    body, kind = _body(message)
+    text = clean_body(body)
+    return unwrap(text) if kind == "plain" else text
+
+
+def _body(message: EmailMessage) -> tuple[str, str]:
+    """(body text, 'plain' or 'html'): the text/plain part, else the HTML part as text."""
     for kind in ("plain", "html"):
         try:
             part = message.get_body(preferencelist=(kind,))
@@ -242,8 +250,8 @@ def _body(message: EmailMessage) -> str:
         if kind == "html":
             text = html_to_text(text)
         if text.strip():
-            return text
-    return ""
+            return text, kind
+    return "", ""
 
 
 def _content(part: EmailMessage) -> str:

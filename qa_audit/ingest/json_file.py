@@ -19,10 +19,11 @@ class JsonListReader:
     fields = "Each element as in canonical JSONL."
 
     def sniff(self, path: Path, head: bytes) -> bool:
+        # Last of the .json readers: the export formats (Intercom, Zendesk, AWS) sniff first.
         stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-        if stripped.startswith(b"["):
-            return True
-        return stripped.startswith(b"{") and b'"conversations"' in head
+        if stripped.startswith(b"["):  # an array of objects, not "[00:01] Agent: …"
+            return stripped[1:].lstrip(b" \t\r\n")[:1] in (b"{", b"]", b"")
+        return stripped.startswith(b"{") and (b'"conversations"' in head or b'"messages"' in head)
 
     def read(self, path: Path, options: IngestOptions) -> Iterator[Conversation | Rejection]:
         try:

@@ -77,6 +77,15 @@ def role_in_name(name: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+def name_without_role(label: str) -> str:
+    """The person's name in a speaker label: 'Agent Tom' -> 'Tom', 'Anna (Support)' -> 'Anna', 'Kunde' -> ''."""
+    if label.strip().casefold() in ROLE_SYNONYMS:
+        return ""
+    words = [w for w in re.split(r"[\s()\[\]|,:]+", label) if w]
+    kept = [w for w in words if w.casefold() not in _NAME_ROLE_WORDS]
+    return " ".join(kept) if kept else ""
+
+
 def normalize_role(raw: Any) -> str:
     """Map a raw role onto agent/customer/system/bot; anything else is 'unknown'."""
     if not isinstance(raw, str):

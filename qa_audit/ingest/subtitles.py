@@ -2,7 +2,9 @@
 
 One file is one call. Each cue becomes an utterance with start/end seconds; consecutive cues of
 the same speaker less than MERGE_GAP seconds apart are one message (subtitles split long turns
-into short cues). A cue without a speaker continues the previous cue's speaker. Roles follow
+into short cues). A cue without a speaker continues the previous cue's speaker; a cue holding two
+speakers ("- Kunde: …" / "- Mitarbeiterin: …", or two <v> spans) is split, each part getting a
+share of the cue's time in proportion to its text length. Roles follow
 speakers.assign_roles. A cue that cannot be read is rejected on its own ("cue 7 (line 31)");
 a file with no readable cue is rejected as a whole.
 """
@@ -18,7 +20,7 @@ from typing import Iterator
 from ..errors import RecordError
 from ..model import Conversation, Message, Rejection, Source
 from .base import IngestOptions, head_text, read_text
-from .records import ROLE_SYNONYMS, normalize_language
+from .records import ROLE_SYNONYMS, name_without_role, normalize_language
 from .speakers import assign_roles
 from .times import parse_clock
 
@@ -147,12 +149,24 @@ def _parse_vtt(text: str, file: str) -> _Parsed:
         except RecordError as exc:
             parsed.rejections.append(Rejection(Source(file, f"cue {number} (line {line_no})"), str(exc)))
             continue
-        for speaker, words in _vtt_voices(" ".join(lines[timing_at + 1:])):
-            speaker = speaker or previous
-            previous = speaker
-            if words:
-                parsed.cues.append(_Cue(number, line_no, start, end, speaker, words, ident))
+        previous = _add_cue(parsed, _vtt_voices(" ".join(lines[timing_at + 1:])), number, line_no, start, end, ident, previous)
     return parsed
+
+
+def _add_cue(parsed: _Parsed, voices: list[tuple[str, str]], number: int, line_no: int, start: float, end: float,
+             ident: str, previous: str) -> str:
+    """Add one cue; several speakers in one cue share its time in proportion to their text length.
+    Returns the last speaker (a cue naming nobody continues it)."""
+    voices = [(speaker, words) for speaker, words in voices if words]
+    total = sum(len(words) for _, words in voices) or 1
+    at = start
+    for i, (speaker, words) in enumerate(voices):
+        speaker = speaker or previous
+        previous = speaker
+        until = end if i == len(voices) - 1 else at + (end - start) * len(words) / total
+        parsed.cues.append(_Cue(number, line_no, round(at, 3), round(until, 3), speaker, words, ident))
+        at = until
+    return previous
 
 
 def _vtt_voices(payload: str) -> list[tuple[str, str]]:
@@ -180,11 +194,8 @@ def _parse_srt(text: str, file: str) -> _Parsed:
         except RecordError as exc:
             parsed.rejections.append(Rejection(Source(file, f"cue {number} (line {line_no})"), str(exc)))
             continue
-        for speaker, words in _srt_speakers(lines[timing_at + 1:]):
-            speaker = speaker or previous
-            previous = speaker
-            if words:
-                parsed.cues.append(_Cue(number, line_no, start, end, speaker, words, lines[0].strip() if timing_at else ""))
+        ident = lines[0].strip() if timing_at else ""
+        previous = _add_cue(parsed, _srt_speakers(lines[timing_at + 1:]), number, line_no, start, end, ident, previous)
     return parsed
 
 
@@ -237,7 +248,7 @@ def _conversation(cues: list[_Cue], path: Path, language: str | None, options: I
             last.metadata["cues"].append(cue.number)
             continue
         role = roles[cue.speaker][0] if cue.speaker else "unknown"
-        author = "" if cue.speaker.casefold() in ROLE_SYNONYMS else cue.speaker  # "Agent" names nobody
+        author = name_without_role(cue.speaker)  # "Agent Tom" -> "Tom"; "Kunde" names nobody
         messages.append(Message(
             index=len(messages), role=role, text=cue.text, author=author,
             start=cue.start, end=cue.end, metadata={"speaker": cue.speaker, "cues": [cue.number]},

@@ -34,6 +34,8 @@ _LINE = re.compile(
 )
 _HEADER = re.compile(r"^\s*#\s*(?P<key>[A-Za-z_ -]{1,30}?)\s*:\s*(?P<value>.*?)\s*$")
 _CLOCK_ONLY = re.compile(rf"^{_STAMP}$")
+# Labels that are roles in a CSV column but ordinary words at the start of a transcript line.
+_NOT_SPEAKERS = {"note", "event", "team", "service", "contact", "lead", "user", "member", "host", "guest"}
 HEADER_KEYS = ("id", "channel", "language", "agent", "customer", "started_at")
 
 
@@ -110,6 +112,8 @@ def _speaker_line(line: str, header: _Header, known: dict[str, str], role_values
 
 def _role_of(name: str, header: _Header, known: dict[str, str], role_values: dict[str, list[str]]) -> str | None:
     key = name.casefold()
+    if key in _NOT_SPEAKERS and not role_from_values(name, role_values):
+        return None
     return (
         role_from_values(name, role_values)
         or header.names().get(key)

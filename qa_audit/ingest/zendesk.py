@@ -28,7 +28,7 @@ from .times import as_aware, parse_datetime
 
 _CHANNELS = {"email": "email", "voice": "call", "phone": "call", "chat": "chat", "native_messaging": "chat",
              "messaging": "chat", "whatsapp": "chat", "sms": "chat", "facebook": "chat", "twitter": "chat",
-             "instagram_dm": "chat", "line": "chat", "wechat": "chat", "web": "web form", "api": "web form",
+             "instagram_dm": "chat", "line": "chat", "wechat": "chat", "web": "ticket", "api": "ticket",
              "mobile_sdk": "chat", "web_widget": "chat"}
 _MARKERS = ('"ticket"', '"tickets"', '"requester_id"', '"author_id"', '"comments"')
 

@@ -49,7 +49,8 @@ class CompiledRubric:
                     try:
                         seqs = expand_pattern(pattern, self._split, self._vocab)
                     except PhraseSyntaxError as exc:
-                        errors.append(f"{rule.file}:{rule.line}: rule '{rule.id}': {set_name}.{language}[{i}] '{pattern}': {exc}")
+                        line = rule.pattern_lines.get((set_name, language, i), rule.line)
+                        errors.append(f"{rule.file}:{line}: rule '{rule.id}': {set_name}.{language}[{i}] '{pattern}': {exc}")
                         continue
                     self.expansions[key] = seqs
                     self._add(key, seqs)

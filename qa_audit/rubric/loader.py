@@ -301,12 +301,19 @@ def _rule(raw: Any, f: str, line: int, errors: _Errors, languages: list[str]) ->
     if not isinstance(suggestion, dict) or not all(isinstance(v, str) for v in suggestion.values()):
         errors.add(f, line_of(raw, "suggestion"), f"{where}: field 'suggestion' must map languages to text")
         suggestion = {}
+    pattern_lines: dict[tuple[str, str, int], int] = {}
+    for name in sets:
+        source = raw.get("patterns") if name == "patterns" else raw_sets.get(name)
+        for lang in sets[name]:
+            items = source.get(lang) if isinstance(source, dict) else None
+            for i in range(len(sets[name][lang])):
+                pattern_lines[(name, lang, i)] = line_of(items, i) or line_of(source, lang) or line
     match, no_match = _examples(raw.get("examples"), f, line_of(raw, "examples") or line, where, errors, languages)
     return Rule(
         id=rid, check=check, kind=kind, message=str(raw.get("message") or ""),
         severity=severity, speaker=speaker, guards=guards, yields_to=yields_to, sets=sets,
         params=params, suggestion=dict(suggestion), link=str(raw.get("link") or ""),
-        match=match, no_match=no_match, file=f, line=line,
+        match=match, no_match=no_match, file=f, line=line, pattern_lines=pattern_lines,
     )
 
 
