@@ -48,10 +48,19 @@ def is_negated(doc: Doc, hit: Hit, cues: set[str], literal: frozenset[str] = fro
     it where the pattern does not spell it out itself ("Oh no", "shouldn't have happened"),
     within the same sentence ("I don't understand why", "Ich verstehe nicht, warum")."""
     sent = sentence_of(doc, hit)
-    lo = max(sent.start, hit.start - before)
-    hi = min(sent.end, hit.end + after)
+    lo = hit.start
+    while lo > max(sent.start, hit.start - before) and not _clause_break(doc[lo - 1]):
+        lo -= 1
+    hi = hit.end
+    while hi < min(sent.end, hit.end + after) and not _clause_break(doc[hi]):
+        hi += 1
     return any(doc[i].norm_ in cues and not (hit.start <= i < hit.end and doc[i].norm_ in literal)
                for i in range(lo, hi))
+
+
+def _clause_break(token) -> bool:
+    """Negation does not reach across a comma or dash: "it isn't working, that's frustrating"."""
+    return token.text in {",", ";", ":", "—", "–", "-", "(", ")"}
 
 
 def is_question(doc: Doc, hit: Hit) -> bool:

@@ -25,6 +25,12 @@ def _cut_off(rule: Rule, conv: AnalyzedConversation, am: AnalyzedMessage) -> str
         return text[-2:] if text.endswith("--") else text[-1]
     if text.endswith("-") and len(text) > 1 and text[-2].isalpha():
         return "trailing hyphen"
+    if text.endswith(("…", "...")):
+        # trailing dots are often style; they mark a cut-off after a word that cannot end a
+        # thought ("and…", "because…", "dass…")
+        words = [t for t in am.doc if not (t.is_punct or t.is_space)]
+        if words and any(h.end == words[-1].i + 1 for h in am.hits_for(rule, "dangling_word")):
+            return f"\"{words[-1].text}…\""
     return None
 
 
@@ -55,7 +61,8 @@ def run_interruption(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
             if marker:
                 prev_ts, ts = msgs[i - 1].message.timestamp, m.timestamp
                 gap = (ts - prev_ts).total_seconds() if prev_ts and ts else None
-                if gap is None or 0 < gap < rule.params["chat_max_gap"] or (gap == 0 and conv.conversation.channel == "call"):
+                # a 0 s gap is an export artefact (copied timestamp), not speed: judge by the marker
+                if gap is None or 0 <= gap < rule.params["chat_max_gap"]:
                     out[m.index] = whole_message_finding(conv, am, rule, rule.check, {
                         "customer_message": i - 1, "cut_off_marker": marker, "reply_after_seconds": gap,
                         "how": "cut-off customer message"})

@@ -24,12 +24,16 @@ def run_promise(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
     for am in conv.messages:
         if not speaker_ok(rule, am.message):
             continue
-        commitments = [h for h in am.hits_for(rule, "commitment") + am.hits_for(rule, "timeless_commitment")
-                       if passes_guards(rule, am, h, conv.compiled) is None]
-        if not commitments:
+        def kept(set_name: str) -> list[Hit]:
+            return [h for h in am.hits_for(rule, set_name) if passes_guards(rule, am, h, conv.compiled) is None]
+
+        commitments = kept("commitment") + kept("timeless_commitment")
+        timed_only = kept("timed_commitment")  # commitments only when a time is near ("Ich schicke …")
+        if not commitments and not timed_only:
             continue
         not_times = am.hits_for(rule, "not_a_time")
         times = [h for h in am.hits_for(rule, "specific_time") if not any(overlaps(h, n) for n in not_times)]
+        vague_times = am.hits_for(rule, "vague_time")
         immediate = am.hits_for(rule, "immediate")
         sents = [s.start for s in am.doc.sents]
 
@@ -43,6 +47,8 @@ def run_promise(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
                 _sent_index(am, t.start) == _sent_index(am, c.start) for t in times)
 
         commitments = [c for c in commitments if not is_now(c)]
+        commitments += [c for c in timed_only if not is_now(c) and any(near(c, t) for t in times + vague_times)]
+        commitments.sort(key=lambda h: (h.start, h.end))
         if not commitments:
             continue
         pairs = [(c, t) for c in commitments for t in times if near(c, t)]
@@ -56,7 +62,7 @@ def run_promise(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
             findings.append(finding_from_hits(conv, am, rule, rule.check, c, t, details))
         else:
             c = commitments[0]
-            vague = [v for v in am.hits_for(rule, "vague_time") if near(c, v)]
+            vague = [v for v in vague_times if near(c, v)]
             details = {"commitment": _text(am, c), "time_expression": _text(am, vague[0]) if vague else None,
                        "due_date": None}
             findings.append(finding_from_hits(conv, am, rule, rule.params["vague_check"], c,

@@ -86,8 +86,8 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> str:
     if encoding:
         return data.decode(encoding)
     bom = _bom_encoding(data[:4])
-    if bom:
-        return data.decode(bom)
+    if bom:  # the mark settles the encoding; a stray bad byte becomes U+FFFD
+        return data.decode(bom, errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -126,7 +126,7 @@ def detect_encoding(path: Path, encoding: str | None = None) -> TextEncoding:
     with path.open("rb") as fh:
         bom = _bom_encoding(fh.read(4))
         if bom:
-            return TextEncoding(bom)
+            return TextEncoding(bom, "replace")
         fh.seek(0)
         if _decodes(fh, "utf-8"):
             return TextEncoding("utf-8")

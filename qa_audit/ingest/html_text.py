@@ -68,7 +68,7 @@ class _TextExtractor(HTMLParser):
             return
         if tag == "pre" and self.pre:
             self.pre -= 1
-        if tag in _BLOCK and tag not in _VOID:
+        if tag in _BLOCK and tag not in _VOID and tag != "li":  # list items: one line each
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:

@@ -1,8 +1,8 @@
 """Timed call transcripts as subtitles: WebVTT with <v Speaker> voices, SRT with 'Speaker:' prefixes.
 
 One file is one call. Each cue becomes an utterance with start/end seconds; consecutive cues of
-the same speaker less than MERGE_GAP seconds apart are one message (subtitles split long turns
-into short cues). A cue without a speaker continues the previous cue's speaker; a cue holding two
+the same speaker less than MERGE_GAP seconds apart are one message when the first cue stops
+mid-sentence (subtitles split long sentences into short cues). A cue without a speaker continues the previous cue's speaker; a cue holding two
 speakers ("- Kunde: …" / "- Mitarbeiterin: …", or two <v> spans) is split, each part getting a
 share of the cue's time in proportion to its text length. Roles follow
 speakers.assign_roles. A cue that cannot be read is rejected on its own ("cue 7 (line 31)");
@@ -25,6 +25,7 @@ from .speakers import assign_roles
 from .times import parse_clock
 
 MERGE_GAP = 1.0  # seconds between two cues of one speaker that still make one message
+_SENTENCE_END = re.compile(r"[.!?…]['\"»“”)]*$")  # a cue ending a sentence is a message of its own
 
 _TIME = r"(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}"
 _TIMING = re.compile(rf"^\s*(?P<start>{_TIME})\s+-->\s+(?P<end>{_TIME})(?:\s+.*)?$")
@@ -216,7 +217,8 @@ def _prefixed(text: str) -> tuple[str, str]:
 
 
 def _speaker_label(label: str) -> bool:
-    words = label.split()
+    """'Agent', 'Anna Weber', 'Kai Brenner (Mitarbeiter)' — not a sentence such as 'Also: …'."""
+    words = label.replace("(", " ").replace(")", " ").split()
     return 0 < len(words) <= 4 and all(w[0].isupper() or w[0].isdigit() or w.casefold() in ROLE_SYNONYMS for w in words)
 
 
@@ -242,7 +244,7 @@ def _conversation(cues: list[_Cue], path: Path, language: str | None, options: I
     for cue in cues:
         last = messages[-1] if messages else None
         if last is not None and last.metadata["speaker"] == cue.speaker and cue.start - (last.end or 0) < MERGE_GAP \
-                and cue.start >= (last.start or 0):
+                and not _SENTENCE_END.search(last.text):
             last.text += " " + cue.text
             last.end = max(last.end or cue.end, cue.end)
             last.metadata["cues"].append(cue.number)

@@ -1,4 +1,4 @@
-"""Report writers. They only read the run's aggregates (RunData); they never recompute."""
+"""Report writers. They only read the run's aggregates (RunData → Aggregates); they never recompute."""
 
 from __future__ import annotations
 
@@ -11,7 +11,19 @@ if TYPE_CHECKING:
 FORMATS = ("xlsx", "html", "jsonl", "csv")
 
 
-def write_reports(out_dir: Path, data: "RunData", formats: set[str], split_by_agent: bool = False) -> None:
-    """The human reports (Excel, HTML). Machine outputs are written while the audit streams."""
-    # Excel and HTML writers plug in here (issue: coaching reports).
-    return None
+def write_reports(out_dir: Path, data: "RunData", formats: set[str], split_by_agent: bool = False) -> list[Path]:
+    """The human reports (Excel, HTML), from aggregates computed once. Machine outputs are
+    written while the audit streams. Returns the files written."""
+    if not {"xlsx", "html"} & set(formats):
+        return []
+    from ..aggregate import aggregate
+
+    agg = aggregate(data)
+    written: list[Path] = []
+    if "xlsx" in formats:
+        from .excel import write_excel
+        written += write_excel(out_dir, agg, split_by_agent=split_by_agent)
+    if "html" in formats:
+        from .html import write_html
+        written += write_html(out_dir, agg)
+    return written

@@ -88,6 +88,8 @@ def _lint_rules(rubric: Rubric) -> list[LintIssue]:
                 expanded: list[tuple[int, list[Sequence]]] = []
                 for i, pattern in enumerate(patterns):
                     used_vocab.update(re.findall(r"@(\w+)", pattern))
+                    if "#num" in pattern:
+                        used_vocab.add("number")
                     try:
                         seqs = expand_pattern(pattern, split, compiled._vocab if compiled else None)
                     except PhraseSyntaxError as exc:

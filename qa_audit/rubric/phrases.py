@@ -5,7 +5,8 @@
 - words match case-insensitively on spaCy's NORM, so "I'll" and "I will" are the same;
 - `(a b|c)` alternatives, `[a b]` optional words;
 - `~word` lemma (lookup lemmatizer), `pref*` any word starting with pref;
-- `#num` a number ("3", "24", "drei"), `/regex/` a word matching a regular expression;
+- `#num` a number: digits, or a number word of the rubric's vocabulary `number` ("drei");
+- `/regex/` a word matching a regular expression;
 - `...` up to 3 other words, `...N` up to N (never across sentences);
 - `@name` one of the phrases of the rubric's vocabulary `name`.
 
@@ -116,8 +117,12 @@ class _Parser:
             if not 1 <= n <= 10:
                 raise PhraseSyntaxError(f"gap '{tok}' must allow 1 to 10 words")
             return [(TokenSpec("gap", n),)]
-        if tok == "#num":
-            return [(TokenSpec("num"),)]
+        if tok == "#num":  # a number in digits, or one of the rubric's @number words
+            try:
+                words = self.vocab("number")
+            except PhraseSyntaxError:
+                words = []
+            return _merge_single_words([(TokenSpec("num"),)] + [tuple(w) for w in words]) if words else [(TokenSpec("num"),)]
         if tok.startswith("@") and len(tok) > 1:
             return [tuple(seq) for seq in self.vocab(tok[1:])]
         if tok.startswith("~") and len(tok) > 1:

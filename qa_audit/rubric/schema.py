@@ -23,7 +23,8 @@ KINDS: dict[str, dict[str, Any]] = {
     "phrase": {"sets": ("patterns",), "optional_sets": ("exceptions",), "params": {}},
     "promise": {
         "sets": ("commitment", "specific_time"),
-        "optional_sets": ("vague_time", "exceptions", "not_a_time", "immediate", "timeless_commitment"),
+        "optional_sets": ("vague_time", "exceptions", "not_a_time", "immediate", "timeless_commitment",
+                          "timed_commitment"),
         "params": {"vague_check": "vague_promise"},
     },
     "missed_empathy": {
@@ -35,7 +36,7 @@ KINDS: dict[str, dict[str, Any]] = {
     },
     "interruption": {
         "sets": ("backchannel", "complaint"),
-        "optional_sets": ("cutoff_marker",),
+        "optional_sets": ("cutoff_marker", "dangling_word"),
         "params": {"min_overlap": 0.5, "max_backchannel_tokens": 2, "chat_max_gap": 5.0},
     },
 }
