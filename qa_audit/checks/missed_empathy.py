@@ -37,16 +37,29 @@ def upset_reason(rule: Rule, conv: AnalyzedConversation, am: AnalyzedMessage) ->
 
 
 
+def _pushes_back(rule: Rule, conv: AnalyzedConversation, am: AnalyzedMessage) -> bool:
+    """A follow-up that insists or objects ("Can't you just look into it?", "Bald reicht mir
+    nicht.") rather than answering a question or thanking."""
+    if any(passes_guards(rule, am, h, conv.compiled) is None for h in am.hits_for(rule, "not_upset")):
+        return False
+    return any(t.norm_ in conv.compiled.negation for t in am.doc)
+
+
 def run_missed_empathy(rule: Rule, conv: AnalyzedConversation, empathic: set[int]) -> list[Finding]:
     """`empathic` holds the indexes of agent messages that have an empathy finding."""
     findings: list[Finding] = []
     msgs = conv.messages
     upset_any = False
+    unanswered = False  # an upset message got a reply without empathy, and none came since
     flagged: set[int] = set()
     for i, am in enumerate(msgs):
+        if am.role == "agent" and am.message.index in empathic:
+            unanswered = False
         if am.role != "customer":
             continue
         reason = upset_reason(rule, conv, am)
+        if not reason and unanswered and rule.params["carry_over"] and _pushes_back(rule, conv, am):
+            reason = "still upset: pushes back after a reply without empathy"
         if not reason:
             continue
         upset_any = True
@@ -57,6 +70,7 @@ def run_missed_empathy(rule: Rule, conv: AnalyzedConversation, empathic: set[int
         if reply.message.index in flagged or reply.message.index in empathic:
             continue
         flagged.add(reply.message.index)
+        unanswered = True
         findings.append(whole_message_finding(conv, reply, rule, rule.check, {
             "customer_message": am.message.index,
             "upset_because": reason,

@@ -32,7 +32,7 @@ KINDS: dict[str, dict[str, Any]] = {
         "optional_sets": ("not_upset",),
         "params": {"empathy_check": "empathy", "min_exclamations": 2, "min_caps_words": 2,
                    "max_backchannel_tokens": 2,
-                   "min_question_marks": 3},
+                   "min_question_marks": 3, "carry_over": True},
     },
     "interruption": {
         "sets": ("backchannel", "complaint"),
