@@ -200,7 +200,7 @@ def main() -> None:
     """Entry point: run the Typer app, turning known errors into one sentence and exit 2."""
     debug = "--debug" in sys.argv[1:]
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # a typer.Exit inside a command comes back as its code
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except QaAuditError as exc:
@@ -220,7 +220,7 @@ def main() -> None:
             raise
         err(f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)")
         sys.exit(2)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
