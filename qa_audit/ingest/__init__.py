@@ -27,7 +27,8 @@ SNIFF_BYTES = 4096
 
 
 # Every reader, in sniffing order (most specific first). Each lives in its own module.
-# The .json readers share an extension: the specific ones sniff before the generic canonical one.
+# Readers sharing an extension sniff in this order, the most general last: for .json the export
+# formats before canonical json, for .txt tab-separated text (csv) before transcripts.
 READERS: list[Reader] = [
     JsonlReader(),
     AwsTranscribeReader(),
@@ -75,7 +76,9 @@ def choose_reader(path: Path, forced: str | None = None) -> Reader | None:
     for reader in READERS:
         if reader not in by_ext and reader.sniff(path, head):
             return reader
-    return None
+    # Nothing recognised the content: the most general reader of the extension (the last one,
+    # e.g. canonical json for .json, transcript for .txt) reads it and says what is wrong.
+    return by_ext[-1] if by_ext else None
 
 
 def expand_paths(inputs: Iterable[str | Path]) -> list[Path]:

@@ -63,10 +63,11 @@ class _Layout:
 
 class CsvReader:
     name = "csv"
-    extensions = (".csv", ".tsv")
+    extensions = (".csv", ".tsv", ".txt")  # .txt: Excel's "Unicode text" (UTF-16, tab-separated)
     description = (
         "CSV with one row per message (Excel and helpdesk exports); delimiter , ; tab or | "
-        "detected; UTF-8 (with or without BOM), Windows-1252 and Latin-1 detected."
+        "detected; UTF-8 (with or without BOM), UTF-16, Windows-1252 and Latin-1 detected. "
+        ".txt files are read as CSV only when their header line names the columns."
     )
     fields = (
         "conversation_id, role, text (required); timestamp, author, channel, language, agent, "
@@ -81,7 +82,8 @@ class CsvReader:
         delimiter = _sniff_delimiter(first)
         cells = {_norm(c.strip('"')) for c in first.split(delimiter)}
         known = {name for names in DEFAULT_COLUMNS.values() for name in names}
-        return len(cells) >= 2 and len(cells & known) >= 2
+        key = set(DEFAULT_COLUMNS["conversation"]) | set(DEFAULT_COLUMNS["text"])
+        return len(cells) >= 2 and len(cells & known) >= 2 and bool(cells & key)
 
     def read(self, path: Path, options: IngestOptions) -> Iterator[Conversation | Rejection]:
         file = str(path)
