@@ -11,7 +11,7 @@ from .checks.missed_empathy import run_missed_empathy
 from .checks.phrase import run_phrase
 from .checks.promise import run_promise
 from .model import Conversation, ConversationResult, Finding
-from .nlp import detect_language, get_pipeline
+from .nlp import detect_language, get_pipeline, normalize_space
 from .rubric.compile import CompiledRubric
 from .rubric.schema import Rubric
 from .scoring import Mark, score_conversation
@@ -57,29 +57,31 @@ class Auditor:
             yield from self._audit_batch(batch)
 
     def _audit_batch(self, batch: list[Conversation]) -> Iterator[ConversationResult]:
-        langs = [self.language_of(c) for c in batch]
-        docs: dict[int, list] = {}
-        for lang in sorted(set(langs)):
-            compiled = self.compiled(lang)
-            idx = [i for i, l in enumerate(langs) if l == lang]
-            texts = [m.text for i in idx for m in batch[i].messages]
-            it = compiled.nlp.pipe(texts, batch_size=256)
-            for i in idx:
-                docs[i] = [next(it) for _ in batch[i].messages]
-        for i, conv in enumerate(batch):
-            compiled = self.compiled(langs[i])
-            analyzed = AnalyzedConversation(conv, langs[i], [
-                AnalyzedMessage(m, d, compiled.match(d)) for m, d in zip(conv.messages, docs[i])
-            ], compiled)
+        for analyzed in self._analyze_batch(batch):
             yield self.judge(analyzed)
 
     def analyze_texts(self, conv: Conversation) -> AnalyzedConversation:
         """Analyse one conversation on its own (rule self-tests, small inputs)."""
-        lang = self.language_of(conv)
-        compiled = self.compiled(lang)
-        docs = list(compiled.nlp.pipe([m.text for m in conv.messages]))
-        return AnalyzedConversation(conv, lang, [
-            AnalyzedMessage(m, d, compiled.match(d)) for m, d in zip(conv.messages, docs)], compiled)
+        return self._analyze_batch([conv])[0]
+
+    def _analyze_batch(self, batch: list[Conversation]) -> list[AnalyzedConversation]:
+        """spaCy over every message of the batch, one nlp.pipe per language, then the matchers."""
+        langs = [self.language_of(c) for c in batch]
+        spaced = [[normalize_space(m.text) for m in conv.messages] for conv in batch]
+        docs: dict[int, list] = {}
+        for lang in sorted(set(langs)):
+            idx = [i for i, l in enumerate(langs) if l == lang]
+            it = self.compiled(lang).nlp.pipe((text for i in idx for text, _ in spaced[i]), batch_size=256)
+            for i in idx:
+                docs[i] = [next(it) for _ in batch[i].messages]
+        out = []
+        for i, conv in enumerate(batch):
+            compiled = self.compiled(langs[i])
+            out.append(AnalyzedConversation(conv, langs[i], [
+                AnalyzedMessage(m, d, compiled.match(d), cmap)
+                for m, d, (_, cmap) in zip(conv.messages, docs[i], spaced[i])
+            ], compiled))
+        return out
 
     def find(self, conv: AnalyzedConversation) -> list[Finding]:
         """Every rule over one analysed conversation, in a fixed order."""

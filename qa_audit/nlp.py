@@ -28,6 +28,31 @@ _WORD = re.compile(r"[a-zäöüß']+", re.IGNORECASE)
 _GERMAN_CHARS = re.compile(r"[äöüß]", re.IGNORECASE)
 
 
+_SPACE_RUN = re.compile(r"\s+")
+_ODD_SPACE = re.compile(r"[^\S ]| {2,}")  # any white space but a single plain space
+
+
+def normalize_space(text: str) -> tuple[str, list[int] | None]:
+    """Collapse runs of white space (line breaks, tabs, double spaces) into one space, so a
+    phrase still matches across a wrapped line. Returns the text for spaCy and, when it
+    changed, a map from each of its character offsets (and its end) to the original text."""
+    if not _ODD_SPACE.search(text):
+        return text, None
+    out: list[str] = []
+    index: list[int] = []
+    pos = 0
+    for m in _SPACE_RUN.finditer(text):
+        out.append(text[pos:m.start()])
+        index.extend(range(pos, m.start()))
+        out.append(" ")
+        index.append(m.start())
+        pos = m.end()
+    out.append(text[pos:])
+    index.extend(range(pos, len(text)))
+    index.append(len(text))
+    return "".join(out), index
+
+
 def detect_language(text: str, default: str = "en") -> str:
     """Guess en or de from function words and umlauts; fast and offline (no model)."""
     words = _WORD.findall(text.lower()[:4000])

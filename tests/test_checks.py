@@ -162,3 +162,11 @@ def test_interruption_untimed_markers_and_complaints(audit, lang, cut, complaint
     found = audit(("customer", "The box was open and"), ("agent", "What is the order number?"),
                   ("customer", complaint), language=lang)
     assert "interruption" in found[1]
+
+
+def test_phrases_match_across_line_breaks_and_quote_the_original_text(auditor):
+    from qa_audit.model import Conversation, Message
+    text = "Hello,\n\nI will take care\nof this  personally."
+    conv = Conversation(id="w", language="en", messages=[Message(0, "agent", text)])
+    [f] = [f for f in auditor.find(auditor.analyze_texts(conv)) if f.check == "ownership"]
+    assert f.evidence == text[f.start:f.end] and f.evidence == "I will take care\nof"

@@ -14,8 +14,12 @@ from ..rubric.schema import POLARITY, Rule
 @dataclass
 class AnalyzedMessage:
     message: Message
-    doc: Doc
+    doc: Doc  # of the text with white space collapsed (see nlp.normalize_space)
     hits: dict[tuple[str, str], list[Hit]]
+    char_map: list[int] | None = None  # doc character offset -> offset in message.text
+
+    def original_offset(self, i: int) -> int:
+        return self.char_map[i] if self.char_map is not None else i
 
     def hits_for(self, rule: Rule, set_name: str) -> list[Hit]:
         return self.hits.get((rule.id, set_name), [])
@@ -96,8 +100,9 @@ def finding_from_hits(conv: AnalyzedConversation, am: AnalyzedMessage, rule: Rul
     last = last or first
     doc = am.doc
     start_tok, end_tok = min(first.start, last.start), max(first.end, last.end)
-    start_char = doc[start_tok].idx
-    end_char = doc[end_tok - 1].idx + len(doc[end_tok - 1].text)
+    start_char = am.original_offset(doc[start_tok].idx)
+    last = doc[end_tok - 1]
+    end_char = am.original_offset(last.idx + len(last.text) - 1) + 1
     info = {"pattern": conv.compiled.pattern_text.get((first.rule, first.set, first.pattern), "")}
     info.update(details or {})
     lang = conv.language

@@ -17,24 +17,29 @@ _ACRONYMS = {"SMS", "PIN", "IBAN", "BIC", "USB", "DHL", "UPS", "GLS", "DPD", "UR
 
 
 def upset_reason(rule: Rule, conv: AnalyzedConversation, am: AnalyzedMessage) -> str | None:
-    """Why this customer message counts as upset, or None."""
-    if any(passes_guards(rule, am, h, conv.compiled) is None for h in am.hits_for(rule, "not_upset")):
-        return None
+    """Why this customer message counts as upset, or None. Upset wording always counts;
+    intensity ("!", "??", capitals) and sarcasm count outside friendly sentences ("Thanks!")."""
     for hit in am.hits_for(rule, "upset"):
         if passes_guards(rule, am, hit, conv.compiled) is None:
             return f"upset wording: \"{am.doc[hit.start:hit.end].text}\""
-    text = am.message.text
+    friendly = {am.doc[h.start].sent.start for h in am.hits_for(rule, "not_upset")}
+    sentences = [s for s in am.doc.sents if s.start not in friendly]
+    text = " ".join(s.text for s in sentences)
     p = rule.params
-    if re.search(r"!{%d,}" % p["min_exclamations"], text) or text.count("!") >= p["min_exclamations"] + 1:
-        return "several exclamation marks"
+    if text.count("!") >= p["min_exclamations"]:
+        return "exclamation marks"
     if re.search(r"\?{%d,}" % p["min_question_marks"], text.replace(" ", "")):
         return "repeated question marks"
     caps = [w for w in _CAPS_WORD.findall(text) if w not in _ACRONYMS]
     if len(caps) >= p["min_caps_words"]:
         return f"shouting in capitals: {' '.join(caps[:3])}"
+    for hit in am.hits_for(rule, "sarcasm"):
+        sent = am.doc[hit.start].sent
+        alone = all(t.is_punct or hit.start <= t.i < hit.end for t in sent)
+        elsewhere = [t for t in am.doc if not (sent.start <= t.i < sent.end)]
+        if alone and any(t.text.startswith("?") or t.norm_ in conv.compiled.negation for t in elsewhere):
+            return f"sarcasm: \"{sent.text.strip()}\""
     return None
-
-
 
 
 def _pushes_back(rule: Rule, conv: AnalyzedConversation, am: AnalyzedMessage) -> bool:

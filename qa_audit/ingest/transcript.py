@@ -69,7 +69,7 @@ class TranscriptReader:
     fields = (
         "Speaker lines 'Label: text' with labels Agent, Customer, Kunde, Kundin, Mitarbeiter(in), "
         "Berater(in), … or 'Name (Agent): text'; optional [hh:mm:ss] / [mm:ss] stamp at line start "
-        "(start seconds; end = next stamp); other lines continue the message above. Optional header "
+        "(start seconds; no end: stamps say when a turn starts, not when it ends); other lines continue the message above. Optional header "
         "lines '# id:', '# channel:', '# language:', '# agent: NAME', '# customer: NAME', "
         "'# started_at:'. Conversation id = header id or file name."
     )
@@ -199,8 +199,8 @@ def _read_header(lines: list[str]) -> tuple[_Header, int]:
 def _messages(turns: list[_Turn], header: _Header) -> list[Message]:
     messages = []
     for i, turn in enumerate(turns):
-        following = turns[i + 1].start if i + 1 < len(turns) else None
-        end = following if turn.start is not None and following is not None and following >= turn.start else None
+        # A stamp gives when a turn starts, not when it ends: inventing end = next stamp would
+        # make every transcript look timed without overlaps and hide its cut-off markers.
         author = turn.speaker.author or (header.values.get(turn.speaker.role) or "")
         messages.append(Message(
             index=i,
@@ -208,7 +208,7 @@ def _messages(turns: list[_Turn], header: _Header) -> list[Message]:
             text="\n".join(turn.lines),
             author=author,
             start=turn.start,
-            end=end,
+            end=None,
             metadata={"line": turn.line_number},
         ))
     return messages

@@ -15,7 +15,7 @@ from .phrases import PhraseSyntaxError, Sequence, expand_pattern
 from .schema import Rubric
 
 
-SPAN_SETS = ("specific_time", "vague_time", "immediate", "not_a_time")
+SPAN_SETS = ("specific_time", "vague_time", "immediate", "not_a_time", "sarcasm", "backchannel")
 
 
 @dataclass(frozen=True)
