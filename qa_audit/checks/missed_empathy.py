@@ -18,13 +18,13 @@ _ACRONYMS = {"SMS", "PIN", "IBAN", "BIC", "USB", "DHL", "UPS", "GLS", "DPD", "UR
 
 def upset_reason(rule: Rule, conv: AnalyzedConversation, am: AnalyzedMessage) -> str | None:
     """Why this customer message counts as upset, or None. Upset wording always counts;
-    intensity ("!", "??", capitals) and sarcasm count outside friendly sentences ("Thanks!")."""
+    intensity ("!", "??", capitals) and sarcasm only in a message with nothing friendly."""
     for hit in am.hits_for(rule, "upset"):
         if passes_guards(rule, am, hit, conv.compiled) is None:
             return f"upset wording: \"{am.doc[hit.start:hit.end].text}\""
-    friendly = {am.doc[h.start].sent.start for h in am.hits_for(rule, "not_upset")}
-    sentences = [s for s in am.doc.sents if s.start not in friendly]
-    text = " ".join(s.text for s in sentences)
+    if am.hits_for(rule, "not_upset"):  # "They're back!! Oh my god, thank you"
+        return None
+    text = am.doc.text
     p = rule.params
     if text.count("!") >= p["min_exclamations"]:
         return "exclamation marks"
@@ -36,8 +36,10 @@ def upset_reason(rule: Rule, conv: AnalyzedConversation, am: AnalyzedMessage) ->
     for hit in am.hits_for(rule, "sarcasm"):
         sent = am.doc[hit.start].sent
         alone = all(t.is_punct or hit.start <= t.i < hit.end for t in sent)
+        before = am.doc[:sent.start]
         elsewhere = [t for t in am.doc if not (sent.start <= t.i < sent.end)]
-        if alone and any(t.text.startswith("?") or t.norm_ in conv.compiled.negation for t in elsewhere):
+        # "…password?? Brilliant." or "Toll. Jetzt läuft kein Film mehr" — not "Brilliant. Do I…?"
+        if alone and ("?" in before.text or any(t.norm_ in conv.compiled.negation for t in elsewhere)):
             return f"sarcasm: \"{sent.text.strip()}\""
     return None
 
