@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -25,6 +26,27 @@ class Hit:
     pattern: int  # index in the set's list for this language
     start: int  # token indexes
     end: int
+
+
+MAX_PHRASES_PER_SEQUENCE = 512
+
+
+def _expand_word_choices(seq: Sequence) -> list[Sequence] | None:
+    """The plain phrases a sequence of words and word choices stands for; None when it has
+    other tokens or would expand to too many phrases."""
+    options: list[list[TokenSpec]] = []
+    total = 1
+    for spec in seq:
+        if spec.kind == "word":
+            options.append([spec])
+        elif spec.kind == "any" and not spec.value[1]:  # type: ignore[index]
+            options.append([TokenSpec("word", w) for w in spec.value[0]])  # type: ignore[index]
+        else:
+            return None
+        total *= len(options[-1])
+        if total > MAX_PHRASES_PER_SEQUENCE:
+            return None
+    return [tuple(p) for p in itertools.product(*options)]
 
 
 class CompiledRubric:
@@ -76,9 +98,17 @@ class CompiledRubric:
         return out
 
     def _add(self, key: tuple[str, str, int], seqs: list[Sequence]) -> None:
+        """Word-only sequences go to the fast PhraseMatcher (word alternatives expanded while
+        that stays small); only gaps, lemmas, prefixes, numbers and regexes need the Matcher."""
         label = SEP.join(map(str, key))
-        plain = [s for s in seqs if is_plain(s)]
-        other = [s for s in seqs if not is_plain(s)]
+        plain: list[Sequence] = []
+        other: list[Sequence] = []
+        for seq in seqs:
+            expanded = _expand_word_choices(seq)
+            if expanded is None:
+                other.append(seq)
+            else:
+                plain.extend(expanded)
         if plain:
             self.phrase_matcher.add(label, [Doc(self.nlp.vocab, words=[t.value for t in s]) for s in plain])
         if other:

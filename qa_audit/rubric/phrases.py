@@ -122,7 +122,8 @@ class _Parser:
                 words = self.vocab("number")
             except PhraseSyntaxError:
                 words = []
-            return _merge_single_words([(TokenSpec("num"),)] + [tuple(w) for w in words]) if words else [(TokenSpec("num"),)]
+            number_words = sorted(str(w[0].value) for w in words if len(w) == 1 and w[0].kind == "word")
+            return [(TokenSpec("num", tuple(number_words)),)]
         if tok.startswith("@") and len(tok) > 1:
             return [tuple(seq) for seq in self.vocab(tok[1:])]
         if tok.startswith("~") and len(tok) > 1:
@@ -200,8 +201,9 @@ def to_matcher_pattern(seq: Sequence) -> list[dict]:
             out.append({"LEMMA": {"IN": sorted({value, value.capitalize(), value.upper()})}})
         elif spec.kind == "prefix":
             out.append({"LOWER": {"REGEX": "^" + re.escape(str(spec.value))}})
-        elif spec.kind == "num":
-            out.append({"LIKE_NUM": True})
+        elif spec.kind == "num":  # digits ("24", "3,5") or a number word, in one token test
+            words = "|".join(re.escape(w) for w in (spec.value or ()))
+            out.append({"NORM": {"REGEX": r"^\d+(?:[.,]\d+)?$" + (f"|^(?:{words})$" if words else "")}})
         elif spec.kind == "regex":
             out.append({"LOWER": {"REGEX": str(spec.value)}})
         elif spec.kind == "gap":
