@@ -28,24 +28,35 @@ _WORD = re.compile(r"[a-zäöüß']+", re.IGNORECASE)
 _GERMAN_CHARS = re.compile(r"[äöüß]", re.IGNORECASE)
 
 
-_SPACE_RUN = re.compile(r"\s+")
-_ODD_SPACE = re.compile(r"[^\S ]| {2,}")  # any white space but a single plain space
+_MASK = re.compile(
+    r"(?P<url>\b(?:https?://|www\.)\S+[^\s.,;:!?)\]}'\"])"
+    r"|(?P<email>\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b)"
+    r"|(?P<space>\s{2,}|[^\S ])"
+)
+_PLACEHOLDER = {"url": "URL", "email": "EMAIL"}
 
 
 def normalize_space(text: str) -> tuple[str, list[int] | None]:
-    """Collapse runs of white space (line breaks, tabs, double spaces) into one space, so a
-    phrase still matches across a wrapped line. Returns the text for spaCy and, when it
-    changed, a map from each of its character offsets (and its end) to the original text."""
-    if not _ODD_SPACE.search(text):
+    """The text spaCy sees: runs of white space (line breaks, tabs, double spaces) become one
+    space, so a phrase still matches across a wrapped line, and web and mail addresses become
+    one placeholder word, so nothing inside them ("…/2020/12/03…") reads as words or dates.
+    Returns that text and, when it changed, a map from each of its character offsets (and
+    its end) to the original text."""
+    if not _MASK.search(text):
         return text, None
     out: list[str] = []
     index: list[int] = []
     pos = 0
-    for m in _SPACE_RUN.finditer(text):
+    for m in _MASK.finditer(text):
         out.append(text[pos:m.start()])
         index.extend(range(pos, m.start()))
-        out.append(" ")
-        index.append(m.start())
+        if m.lastgroup == "space":
+            out.append(" ")
+            index.append(m.start())
+        else:
+            word = _PLACEHOLDER[m.lastgroup]
+            out.append(word)
+            index.extend([m.start()] * (len(word) - 1) + [m.end() - 1])
         pos = m.end()
     out.append(text[pos:])
     index.extend(range(pos, len(text)))

@@ -22,3 +22,8 @@ def test_normalize_space_keeps_offsets():
     assert norm == "a b c"
     assert [text[index[i]] for i in range(len(norm))] == ["a", "\n", "b", "\t", "c"]
     assert normalize_space("plain text") == ("plain text", None)
+    text = "See https://example.com/2020/12/03/x. Or mail help@example.com!"
+    norm, index = normalize_space(text)
+    assert norm == "See URL. Or mail EMAIL!"
+    start = norm.index("URL")
+    assert text[index[start]:index[start + 2] + 1] == "https://example.com/2020/12/03/x"
