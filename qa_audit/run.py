@@ -92,6 +92,7 @@ def run_audit(
     auditor = Auditor(rubric, language=options.language, model=model)
     data = RunData(rubric=rubric, title=title or "qa-audit report")
     languages: dict[str, int] = {}
+    source_cmp = {"conversations": 0, "records": 0, "agreed": 0, "only_in_source": 0, "only_ours": 0}
 
     with MachineWriter(out_dir, rubric, formats) as writer:
         def conversations():
@@ -114,6 +115,13 @@ def run_audit(
                 lo, hi = max(0, f.message_index - CONTEXT_BEFORE), min(len(conv.messages), f.message_index + CONTEXT_AFTER + 1)
                 data.contexts.setdefault((conv.id, f.message_index), [_message_dict(conv, i) for i in range(lo, hi)])
             languages[result.language] = languages.get(result.language, 0) + 1
+            cmp = result.signals.get("source_interruptions")
+            if cmp:
+                source_cmp["conversations"] += 1
+                source_cmp["records"] += cmp["records"]
+                source_cmp["agreed"] += cmp["agreed"]
+                source_cmp["only_in_source"] += len(cmp["only_in_source"])
+                source_cmp["only_ours"] += len(cmp["only_ours"])
             writer.result(result, summary)
             if on_progress:
                 on_progress(n)
@@ -141,6 +149,8 @@ def run_audit(
                 "findings_by_check": dict(sorted(counts.items())),
                 "languages": dict(sorted(languages.items())),
             },
+            # agent interruptions recorded by the export itself (Contact Lens) against ours
+            "source_interruptions": source_cmp if source_cmp["conversations"] else None,
             "mean_score": round(sum(scores) / len(scores), 1) if scores else None,
             "options": {"language": options.language, "input_format": options.input_format,
                         "model": model, "formats": sorted(formats)},

@@ -67,3 +67,19 @@ def test_bad_turn_is_rejected_alone(tmp_path):
     assert isinstance(items[0], Rejection) and items[0].source.position == "Transcript[1]"
     assert items[0].reason == "Transcript[1] has no Content"
     assert [m.text for m in items[1].messages] == ["Hello"]
+
+
+def test_contact_lens_interruptions_are_compared_with_ours(tmp_path):
+    """The export's own interruption records end up beside our findings and in the manifest."""
+    import json as _json
+    from qa_audit.ingest.base import IngestOptions
+    from qa_audit.rubric.loader import load_rubric
+    from qa_audit.run import run_audit
+    out = tmp_path / "out"
+    data = run_audit([FIXTURES / "contact_lens_en.json"], out, load_rubric(), IngestOptions(), formats={"jsonl"})
+    cmp = data.manifest["source_interruptions"]
+    assert cmp is not None and cmp["records"] >= 1
+    assert cmp["agreed"] + cmp["only_in_source"] == cmp["records"]
+    ours = [f for f in data.findings if f.check == "interruption"]
+    assert ours and all("source_agrees" in f.details for f in ours)
+    assert _json.loads((out / "manifest.json").read_text())["source_interruptions"] == cmp

@@ -78,4 +78,25 @@ def run_interruption(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
             out[before.message.index] = whole_message_finding(conv, before, rule, rule.check, {
                 "customer_message": i, "complaint": am.doc[hits[0].start:hits[0].end].text,
                 "how": "customer complained of being cut off"})
+    _compare_with_source(conv, out)
     return [out[k] for k in sorted(out)]
+
+
+def _compare_with_source(conv: AnalyzedConversation, out: dict[int, Finding]) -> None:
+    """Where the export carries its own interruption records (Contact Lens), note on each of
+    our findings whether the source agrees, and count agreement for the manifest."""
+    records = conv.conversation.metadata.get("source_interruptions")
+    if not isinstance(records, list):
+        return
+    agent_records = [r for r in records if isinstance(r, dict) and r.get("interrupter") == "agent"]
+    by_message = {r.get("message_index"): r for r in agent_records if r.get("message_index") is not None}
+    for index, finding in out.items():
+        finding.details["source_agrees"] = index in by_message
+        if index in by_message:
+            finding.details["source_interruption"] = by_message[index]
+    conv.signals["source_interruptions"] = {
+        "records": len(agent_records),
+        "agreed": sum(1 for i in by_message if i in out),
+        "only_in_source": sorted(i for i in by_message if i not in out),
+        "only_ours": sorted(i for i in out if i not in by_message),
+    }
