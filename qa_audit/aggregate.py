@@ -200,6 +200,7 @@ class Aggregates:
     team: dict[str, Any] = field(default_factory=dict)
     run_info: list[tuple[str, str, Any]] = field(default_factory=list)
     scope: str | None = None  # the agent when this holds one agent's data only
+    _agent_cache: dict[str, "Aggregates"] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def criteria(self):
@@ -226,6 +227,8 @@ class Aggregates:
     def for_agent(self, agent: str) -> "Aggregates":
         """The same frames restricted to one agent's rows: no other agent's conversations,
         names or counts. Rejected inputs cannot be attributed to an agent and are left out."""
+        if agent in self._agent_cache:
+            return self._agent_cache[agent]
         def only(df: pd.DataFrame) -> pd.DataFrame:
             return df[df["agent"] == agent].reset_index(drop=True) if not df.empty else df
 
@@ -240,9 +243,10 @@ class Aggregates:
             review=only(self.review), rejected=self.rejected.iloc[0:0], scope=agent,
             slugs={agent: self.slugs[agent]} if agent in self.slugs else {}, weeks=weeks,
             checks_table=_checks_table(findings, self.checks),
-            team={}, manifest=self.manifest,
+            team={}, manifest=self.manifest, _agent_cache={},
         )
         agg.run_info = _run_info(agg)
+        self._agent_cache[agent] = agg
         return agg
 
     def top_findings(self, examples: int = 1) -> list[dict[str, Any]]:
@@ -270,25 +274,25 @@ class Aggregates:
         before a second one from the same conversation."""
         if rows.empty or n <= 0:
             return []
-        ordered = rows.assign(_sev=-rows["severity_rank"], _t=rows["started_at"])
-        ordered = ordered.sort_values(["_sev", "_t", "conversation_id", "message_index", "start"],
-                                      ascending=[True, False, True, True, True], kind="mergesort",
-                                      na_position="last")
-        picked: list[dict[str, Any]] = []
+        keys = pd.DataFrame({"sev": -rows["severity_rank"], "t": rows["started_at"], "cid": rows["conversation_id"],
+                             "mi": rows["message_index"], "st": rows["start"]}, index=rows.index)
+        order = keys.sort_values(["sev", "t", "cid", "mi", "st"], ascending=[True, False, True, True, True],
+                                 kind="mergesort", na_position="last").index
+        cids = rows["conversation_id"]
+        picked: list[Any] = []
         seen: set[str] = set()
-        records = ordered.drop(columns=["_sev", "_t"]).to_dict("records")
-        for rec in records:
-            if rec["conversation_id"] not in seen:
-                picked.append(rec)
-                seen.add(rec["conversation_id"])
-            if len(picked) == n:
-                return picked
-        for rec in records:
-            if len(picked) == n:
+        for i in order:
+            if cids.at[i] not in seen:
+                picked.append(i)
+                seen.add(cids.at[i])
+                if len(picked) == n:
+                    break
+        for i in order:
+            if len(picked) >= n:
                 break
-            if not any(rec is p for p in picked):
-                picked.append(rec)
-        return picked
+            if i not in picked:
+                picked.append(i)
+        return rows.loc[picked].to_dict("records")
 
     def _grouped(self, rows: pd.DataFrame, limit: int | None, examples: int) -> list[dict[str, Any]]:
         if rows.empty:
@@ -543,7 +547,7 @@ def _review_frame(conversations: pd.DataFrame, agents: list[str], criteria: list
                     reasons.append(f"conflicting findings: {check_label(a).lower()} and {check_label(b).lower()}")
                     priority = min(priority, 1)
             if rec["conversation_id"] in low_ids:
-                reasons.append(f"one of the agent's {lowest} lowest scores ({rec['score']:.1f})")
+                reasons.append(f"among the agent's lowest scores ({rec['score']:.1f})")
                 priority = min(priority, 2)
             if not reasons:
                 continue
@@ -605,6 +609,8 @@ def _run_info(agg: Aggregates) -> list[tuple[str, str, Any]]:
             rows.append(("Languages", lang, n))
         if m.get("mean_score") is not None:
             rows.append(("Scores", "Mean score", m["mean_score"]))
+    rows.append(("Notes", "Dates", "local wall-clock times as given in the input (timezone offset removed, "
+                 "since Excel has no timezones); weeks start on Monday"))
     for key, value in (m.get("timings_seconds") or {}).items():
         rows.append(("Timings (seconds)", key, value))
     if "reports" not in (m.get("timings_seconds") or {}):

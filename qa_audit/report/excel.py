@@ -12,6 +12,7 @@ always written with the string type, never as formulas.
 from __future__ import annotations
 
 import math
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -61,13 +62,11 @@ def excel_text(value: Any, limit: int = EXCEL_MAX_CHARS) -> str:
 
 def plain(value: Any) -> Any:
     """pandas/numpy values as plain Python values Excel understands; None for missing."""
-    if value is None:
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, pd.Timestamp):
         return None if pd.isna(value) else value.to_pydatetime().replace(tzinfo=None)
     if isinstance(value, float) and math.isnan(value):
-        return None
-    if value is pd.NaT:
         return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
         try:
@@ -90,23 +89,36 @@ class Col:
     wrap: bool = False
 
 
+def _style(ws: Any, number_format: str | None, wrap: bool) -> Any:
+    """A cached style array per (number format, wrap) and workbook: assigning Font/Alignment
+    objects cell by cell is the slow part of openpyxl."""
+    cache = ws.parent.__dict__.setdefault("_qa_styles", {})
+    key = (number_format or "General", wrap)
+    if key not in cache:
+        probe = WriteOnlyCell(ws)
+        probe.number_format = key[0]
+        probe.alignment = WRAP if wrap else TOP
+        cache[key] = probe._style
+    return copy(cache[key])
+
+
 def _cell(ws: Any, value: Any, col: Col | None = None) -> Any:
     value = plain(value)
     if isinstance(value, bool):
         value = "yes" if value else "no"
+    fmt = None
     if isinstance(value, str):
         cell = WriteOnlyCell(ws, value=excel_text(value))
         cell.data_type = "s"  # never a formula or an error value, whatever the text looks like
     else:
         cell = WriteOnlyCell(ws, value=value)
         if isinstance(value, datetime):
-            cell.number_format = DATETIME_FMT
+            fmt = DATETIME_FMT
         elif isinstance(value, date):
-            cell.number_format = DATE_FMT
-    if col is not None:
-        if col.fmt and value is not None and not isinstance(value, str):
-            cell.number_format = col.fmt
-        cell.alignment = WRAP if col.wrap else TOP
+            fmt = DATE_FMT
+        if col is not None and col.fmt and value is not None:
+            fmt = col.fmt
+    cell._style = _style(ws, fmt, bool(col and col.wrap))
     return cell
 
 

@@ -18,12 +18,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from ..aggregate import Aggregates, check_label
+from ..rubric.schema import POLARITY
 
 ROLE_LABELS = {"agent": "Agent", "customer": "Customer", "system": "System", "bot": "Bot"}
 LANGUAGE_LABELS = {"en": "English", "de": "German"}
 CONTEXT_CHARS = 500  # characters of a context message shown on the coaching page
 SPAN_CONTEXT_CHARS = 600  # characters shown on each side of the highlighted evidence
-MAX_PROMISES = 100  # rows of the promises table on an agent page (the workbook has all)
+QUOTE_CONTEXT_CHARS = 90  # characters around a quoted strength
+MAX_PROMISES = 40  # rows of the promises table on an agent page (the workbook has all)
 MAX_REVIEW = 25
 MAX_SPARK_WEEKS = 104
 
@@ -88,11 +90,21 @@ def bar_width(value: Any, scale: float = 100.0) -> str:
 
 
 def _clip_end(text: str, n: int) -> str:
-    return text if len(text) <= n else text[:n].rstrip() + " …"
+    """At most about n characters from the start, cut at a space."""
+    if len(text) <= n:
+        return text
+    cut = text[:n]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > n // 2 else cut).rstrip() + " …"
 
 
 def _clip_start(text: str, n: int) -> str:
-    return text if len(text) <= n else "… " + text[-n:].lstrip()
+    """At most about n characters from the end, cut at a space."""
+    if len(text) <= n:
+        return text
+    cut = text[-n:]
+    space = cut.find(" ")
+    return "… " + (cut[space + 1:] if 0 <= space < n // 2 else cut).lstrip()
 
 
 # ----- inline SVG ---------------------------------------------------------------------------
@@ -109,8 +121,8 @@ def week_axis(weeks: list[date]) -> list[date]:
 
 def sparkline(points: list[tuple[date, float | None, int]], width: int = 120, height: int = 28,
               label: str = "Weekly mean score") -> Markup:
-    """A small inline SVG line of weekly mean scores (0–100); weeks without conversations
-    break the line. Only numbers and escaped text go into the SVG."""
+    """A small inline SVG line of weekly mean scores (0–100), one point per week of the axis;
+    a week without conversations has no point. Only numbers and escaped text go into the SVG."""
     n = len(points)
     if n < 2:
         return Markup("")
@@ -123,20 +135,10 @@ def sparkline(points: list[tuple[date, float | None, int]], width: int = 120, he
     parts = [f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
              f'role="img" aria-label="{escape(label)}">',
              f'<line x1="{pad}" x2="{width - pad}" y1="{y(80):.1f}" y2="{y(80):.1f}" class="spark-ref"/>']
-    segment: list[str] = []
-    segments: list[list[str]] = []
-    for x, (_, v, _) in zip(xs, points):
-        if v is None:
-            if segment:
-                segments.append(segment)
-            segment = []
-        else:
-            segment.append(f"{x:.1f},{y(v):.1f}")
-    if segment:
-        segments.append(segment)
-    for seg in segments:
-        if len(seg) > 1:
-            parts.append(f'<polyline points="{" ".join(seg)}" class="spark-line"/>')
+    # one line through the weeks that have a score; weeks without conversations keep their place
+    line = [f"{x:.1f},{y(v):.1f}" for x, (_, v, _) in zip(xs, points) if v is not None]
+    if len(line) > 1:
+        parts.append(f'<polyline points="{" ".join(line)}" class="spark-line"/>')
     last = max((i for i, (_, v, _) in enumerate(points) if v is not None), default=None)
     for i, (x, (week, v, count)) in enumerate(zip(xs, points)):
         if v is None:
@@ -198,13 +200,25 @@ def _example(rec: dict[str, Any]) -> dict[str, Any]:
     if rec.get("upset_because"):
         notes.append(f"Why upset: {rec['upset_because']}")
     return {
-        "conversation_id": rec["conversation_id"], "date": fmt_datetime(rec["started_at"]),
+        "conversation_id": rec["conversation_id"],
+        "date": "" if _missing(rec["started_at"]) else fmt_datetime(rec["started_at"]),
         "channel": rec["channel"], "language": rec["language"] or "",
         "language_label": LANGUAGE_LABELS.get(rec["language"], rec["language"] or ""),
         "evidence": rec["evidence"], "suggestion": rec["suggestion"], "rule": rec["rule"],
         "severity": rec["severity"], "messages": messages, "notes": notes,
         "found": bool(rec.get("span")),
     }
+
+
+def _quote(rec: dict[str, Any]) -> dict[str, Any]:
+    """A strength quoted with a little of its sentence around it (parts escaped separately)."""
+    found = bool(rec.get("span"))
+    text = rec.get("message_text") or ""
+    return {"before": _clip_start(rec["before_text"], QUOTE_CONTEXT_CHARS) if found else "",
+            "span": text[rec["span"][0]:rec["span"][1]] if found else rec["evidence"],
+            "after": _clip_end(rec["after_text"], QUOTE_CONTEXT_CHARS) if found else "",
+            "conversation_id": rec["conversation_id"], "language": rec["language"] or "",
+            "date": "" if _missing(rec["started_at"]) else fmt_date(rec["started_at"])}
 
 
 def _criteria_rows(agg: Aggregates, agent: str) -> list[dict[str, Any]]:
@@ -239,7 +253,7 @@ def index_context(agg: Aggregates) -> dict[str, Any]:
     axis = week_axis(agg.weeks)
     multi = len(axis) >= 2
     agents = []
-    crit = agg.agent_criteria
+    rates = {(r["agent"], r["criterion"]): r["pass_rate"] for r in agg.agent_criteria.to_dict("records")}
     for rec in agg.agents.to_dict("records"):
         agent = rec["agent"]
         points = agg.coaching_points(agent, n=1, examples=0)
@@ -248,16 +262,13 @@ def index_context(agg: Aggregates) -> dict[str, Any]:
             "spark": sparkline(_points(agg.trend[agg.trend["agent"] == agent], axis),
                                label=f"Weekly mean score of {agent}") if multi else Markup(""),
             "top_point": points[0]["label"] if points else "",
-            "rates": [(c.name, crit[(crit["agent"] == agent) & (crit["criterion"] == c.id)]["pass_rate"].iloc[0]
-                       if len(crit[(crit["agent"] == agent) & (crit["criterion"] == c.id)]) else None)
-                      for c in agg.criteria],
+            "rates": [(c.name, rates.get((agent, c.id))) for c in agg.criteria],
         })
     top = []
     for g in agg.top_findings(examples=1):
         ex = g["examples"][0] if g["examples"] else None
-        top.append({**g, "polarity": "positive" if g["check"] in agg.checks and
-                    agg.checks_table.set_index("check").loc[g["check"], "polarity"] == "positive" else "negative",
-                    "agents": int(agg.findings[agg.findings["check"] == g["check"]]["agent"].nunique()),
+        top.append({**g, "polarity": POLARITY.get(g["check"], "negative"),
+                    "agents": int(agg.findings.loc[agg.findings["check"] == g["check"], "agent"].nunique()),
                     "quote": ex["evidence"] if ex else "", "quote_agent": ex["agent"] if ex else "",
                     "quote_conversation": ex["conversation_id"] if ex else "",
                     "quote_language": ex["language"] if ex else ""})
@@ -266,7 +277,7 @@ def index_context(agg: Aggregates) -> dict[str, Any]:
         review.append({**rec, "date": fmt_datetime(rec["started_at"]), "href": f"agents/{rec['slug']}.html"})
     return {
         "title": agg.title, "team": agg.team, "agents": agents, "criteria": agg.criteria, "multi_week": multi,
-        "team_spark": sparkline(_points(agg.team_trend, axis), width=180, height=36,
+        "team_spark": sparkline(_points(agg.team_trend, axis), width=260, height=40,
                                 label="Team weekly mean score") if multi else Markup(""),
         "weeks": len(axis), "period": _period(agg.conversations), "top": top, "review": review,
         "rejected": len(agg.rejected), "footer": _footer(agg), "languages": sorted(set(agg.conversations["language"].dropna()))
@@ -283,8 +294,7 @@ def agent_context(agg: Aggregates, agent: str) -> dict[str, Any]:
         p["examples"] = [_example(e) for e in p["examples"]]
     strengths = agg.strengths(agent, examples=3)
     for s in strengths:
-        s["quotes"] = [{"text": e["evidence"], "conversation_id": e["conversation_id"], "language": e["language"],
-                        "date": fmt_date(e["started_at"])} for e in s.pop("examples")]
+        s["quotes"] = [_quote(e) for e in s.pop("examples")]
     promises = []
     for p in agg.promises.to_dict("records")[:MAX_PROMISES]:
         promises.append({**p, "due": fmt_date(p["due_date"]), "date": fmt_datetime(p["started_at"]),
@@ -292,7 +302,7 @@ def agent_context(agg: Aggregates, agent: str) -> dict[str, Any]:
     review = [{**r, "date": fmt_datetime(r["started_at"])} for r in agg.review.to_dict("records")[:MAX_REVIEW]]
     return {
         "title": agg.title, "agent": agent, "a": rec, "criteria": _criteria_rows(agg, agent),
-        "spark": sparkline(_points(agg.trend, axis), width=240, height=48,
+        "spark": sparkline(_points(agg.trend, axis), width=260, height=40,
                            label=f"Weekly mean score of {agent}") if len(axis) >= 2 else Markup(""),
         "weeks": len(axis), "period": _period(agg.conversations), "points": points, "strengths": strengths,
         "promises": promises, "promises_total": len(agg.promises), "review": review, "review_total": len(agg.review),
