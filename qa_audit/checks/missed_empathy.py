@@ -28,6 +28,8 @@ def upset_reason(rule: Rule, conv: AnalyzedConversation, am: AnalyzedMessage) ->
     p = rule.params
     if text.count("!") >= p["min_exclamations"]:
         return "exclamation marks"
+    if "!" in text and any(passes_guards(rule, am, h, conv.compiled) is None for h in am.hits_for(rule, "pointed")):
+        return "an exclamation aimed at the company (\"you…!\")"
     if re.search(r"\?{%d,}" % p["min_question_marks"], text.replace(" ", "")):
         return "repeated question marks"
     caps = [w for w in _CAPS_WORD.findall(text) if w not in _ACRONYMS]

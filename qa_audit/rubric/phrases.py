@@ -4,7 +4,8 @@
 
 - words match case-insensitively on spaCy's NORM, so "I'll" and "I will" are the same;
 - `(a b|c)` alternatives, `[a b]` optional words;
-- `~word` lemma (lookup lemmatizer), `pref*` any word starting with pref;
+- `~word` lemma (lookup lemmatizer), `pref*` any word starting with pref, `=Word` exactly
+  this spelling, case included (`=Sie`, the polite "you", not "sie");
 - `#num` a number: digits, or a number word of the rubric's vocabulary `number` ("drei");
 - `/regex/` a word matching a regular expression;
 - `...` up to 3 other words, `...N` up to N (never across sentences);
@@ -31,7 +32,7 @@ class PhraseSyntaxError(ValueError):
 
 @dataclass(frozen=True)
 class TokenSpec:
-    kind: str  # word | any | lemma | prefix | num | regex | gap
+    kind: str  # word | any | exact | lemma | prefix | num | regex | gap
     value: str | int | tuple | None = None
 
 
@@ -126,6 +127,8 @@ class _Parser:
             return [(TokenSpec("num", tuple(number_words)),)]
         if tok.startswith("@") and len(tok) > 1:
             return [tuple(seq) for seq in self.vocab(tok[1:])]
+        if tok.startswith("=") and len(tok) > 1:  # exact spelling, case included ("=Sie")
+            return [(TokenSpec("exact", tok[1:]),)]
         if tok.startswith("~") and len(tok) > 1:
             return [(TokenSpec("lemma", tok[1:].lower()),)]
         if tok.endswith("*") and len(tok) > 1 and "*" not in tok[:-1]:
@@ -196,6 +199,8 @@ def to_matcher_pattern(seq: Sequence) -> list[dict]:
             else:
                 alts = [re.escape(w) + "$" for w in words] + [re.escape(p) for p in prefixes]
                 out.append({"NORM": {"REGEX": "^(?:" + "|".join(alts) + ")"}})
+        elif spec.kind == "exact":
+            out.append({"ORTH": spec.value})
         elif spec.kind == "lemma":
             value = str(spec.value)
             out.append({"LEMMA": {"IN": sorted({value, value.capitalize(), value.upper()})}})

@@ -29,7 +29,7 @@ KINDS: dict[str, dict[str, Any]] = {
     },
     "missed_empathy": {
         "sets": ("upset", "backchannel"),
-        "optional_sets": ("not_upset", "sarcasm"),
+        "optional_sets": ("not_upset", "sarcasm", "pointed"),
         "params": {"empathy_check": "empathy", "min_exclamations": 2, "min_caps_words": 2,
                    "max_backchannel_tokens": 2,
                    "min_question_marks": 3, "carry_over": True},
