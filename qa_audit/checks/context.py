@@ -68,8 +68,13 @@ def _clause_break(token) -> bool:
 
 
 def is_question(doc: Doc, hit: Hit) -> bool:
+    """The match stands in the question itself: its sentence ends with "?" and no clause
+    break comes between the match and that end ("oh no, that's annoying, what's your order
+    number?" asks only in its last clause)."""
     sent = sentence_of(doc, hit)
-    return "?" in sent.text.rstrip()[-3:]
+    if "?" not in sent.text.rstrip()[-3:]:
+        return False
+    return not any(_clause_break(doc[i]) for i in range(hit.end, sent.end - 1))
 
 
 def same_sentence(doc: Doc, a: Hit, b: Hit) -> bool:

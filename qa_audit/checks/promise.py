@@ -19,6 +19,17 @@ def _sent_index(am: AnalyzedMessage, token: int) -> int:
     return am.doc[token].sent.start
 
 
+_CLAUSE_WORDS = {",", ";", ":", "—", "–", "and", "und", "but", "aber", "then", "dann", "so", "also"}
+
+
+def _same_clause(am: AnalyzedMessage, a: Hit, b: Hit) -> bool:
+    """Two hits with no clause break or joining word between them, in one sentence."""
+    if _sent_index(am, a.start) != _sent_index(am, b.start):
+        return False
+    lo, hi = (a.end, b.start) if a.start <= b.start else (b.end, a.start)
+    return not any(am.doc[i].norm_ in _CLAUSE_WORDS for i in range(lo, hi))
+
+
 def run_promise(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
     findings: list[Finding] = []
     for am in conv.messages:
@@ -41,10 +52,12 @@ def run_promise(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
             cs, ts = _sent_index(am, c.start), _sent_index(am, t.start)
             return ts == cs or (ts in sents and cs in sents and sents.index(ts) == sents.index(cs) + 1)
 
-        # a commitment about something done now ("I'm transferring you now") is no promise
+        # a commitment about something done now ("I'm transferring you now") is no promise;
+        # "now" counts for the clause it stands in ("Ich lege jetzt … an und kläre …" still promises)
         def is_now(c: Hit) -> bool:
-            return any(_sent_index(am, i.start) == _sent_index(am, c.start) for i in immediate) and not any(
-                _sent_index(am, t.start) == _sent_index(am, c.start) for t in times)
+            if any(_sent_index(am, t.start) == _sent_index(am, c.start) for t in times):
+                return False
+            return any(_same_clause(am, c, i) for i in immediate)
 
         commitments = [c for c in commitments if not is_now(c)]
         commitments += [c for c in timed_only if not is_now(c) and any(near(c, t) for t in times + vague_times)]
