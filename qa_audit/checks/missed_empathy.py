@@ -17,11 +17,19 @@ _ACRONYMS = {"SMS", "PIN", "IBAN", "BIC", "USB", "DHL", "UPS", "GLS", "DPD", "UR
 
 
 def upset_reason(rule: Rule, conv: AnalyzedConversation, am: AnalyzedMessage) -> str | None:
-    """Why this customer message counts as upset, or None. Upset wording always counts;
-    intensity ("!", "??", capitals) and sarcasm only in a message with nothing friendly."""
+    """Why this customer message counts as upset, or None. Upset wording and sarcasm always
+    count; intensity ("!!", "??", capitals) only in a message with nothing friendly in it."""
     for hit in am.hits_for(rule, "upset"):
         if passes_guards(rule, am, hit, conv.compiled) is None:
             return f"upset wording: \"{am.doc[hit.start:hit.end].text}\""
+    for hit in am.hits_for(rule, "sarcasm"):
+        sent = am.doc[hit.start].sent
+        alone = all(t.is_punct or hit.start <= t.i < hit.end for t in sent)
+        before = am.doc[:sent.start]
+        elsewhere = [t for t in am.doc if not (sent.start <= t.i < sent.end)]
+        # "…password?? Brilliant." or "Toll. Jetzt läuft kein Film mehr" — not "Brilliant. Do I…?"
+        if alone and ("?" in before.text or any(t.norm_ in conv.compiled.negation for t in elsewhere)):
+            return f"sarcasm: \"{sent.text.strip()}\""
     if am.hits_for(rule, "not_upset"):  # "They're back!! Oh my god, thank you"
         return None
     text = am.doc.text
@@ -35,14 +43,6 @@ def upset_reason(rule: Rule, conv: AnalyzedConversation, am: AnalyzedMessage) ->
     caps = [w for w in _CAPS_WORD.findall(text) if w not in _ACRONYMS]
     if len(caps) >= p["min_caps_words"]:
         return f"shouting in capitals: {' '.join(caps[:3])}"
-    for hit in am.hits_for(rule, "sarcasm"):
-        sent = am.doc[hit.start].sent
-        alone = all(t.is_punct or hit.start <= t.i < hit.end for t in sent)
-        before = am.doc[:sent.start]
-        elsewhere = [t for t in am.doc if not (sent.start <= t.i < sent.end)]
-        # "…password?? Brilliant." or "Toll. Jetzt läuft kein Film mehr" — not "Brilliant. Do I…?"
-        if alone and ("?" in before.text or any(t.norm_ in conv.compiled.negation for t in elsewhere)):
-            return f"sarcasm: \"{sent.text.strip()}\""
     return None
 
 

@@ -27,7 +27,8 @@ def _same_clause(am: AnalyzedMessage, a: Hit, b: Hit) -> bool:
     if _sent_index(am, a.start) != _sent_index(am, b.start):
         return False
     lo, hi = (a.end, b.start) if a.start <= b.start else (b.end, a.start)
-    return not any(am.doc[i].norm_ in _CLAUSE_WORDS for i in range(lo, hi))
+    # the later hit's first word counts too: "… jetzt an und kläre …" starts a new clause
+    return not any(am.doc[i].norm_ in _CLAUSE_WORDS for i in range(lo, min(hi + 1, len(am.doc))))
 
 
 def run_promise(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
