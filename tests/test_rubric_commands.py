@@ -17,6 +17,7 @@ from qa_audit.rubric.selftest import run_selftest
 
 GOLD = Path(__file__).parent / "fixtures" / "gold"
 HOLDOUT = Path(__file__).parent / "fixtures" / "holdout"
+HOLDOUT2 = Path(__file__).parent / "fixtures" / "holdout2"
 
 
 def qa(*args):
@@ -86,7 +87,7 @@ def test_cohen_kappa():
     assert cohen_kappa([]) is None
 
 
-@pytest.mark.parametrize("gold", [GOLD, HOLDOUT])
+@pytest.mark.parametrize("gold", [GOLD, HOLDOUT, HOLDOUT2])
 def test_figures_on_the_projects_own_gold_sets(rubric, gold):
     """Precision >= 0.90 and recall >= 0.85 for every check and language."""
     files = sorted(gold.glob("*.jsonl"))

@@ -31,6 +31,16 @@ def _same_clause(am: AnalyzedMessage, a: Hit, b: Hit) -> bool:
     return not any(am.doc[i].norm_ in _CLAUSE_WORDS for i in range(lo, min(hi + 1, len(am.doc))))
 
 
+_JOINS = {"and", "und", "but", "aber", "so", "also", ";", "."}
+
+
+def _governs(am: AnalyzedMessage, phrase: Hit, time: Hit, reach: int = 10) -> bool:
+    """The time follows the not-a-time phrase closely, with no joining word between."""
+    if not 0 <= time.start - phrase.end <= reach:
+        return False
+    return not any(am.doc[i].norm_ in _JOINS for i in range(phrase.end, time.start))
+
+
 def run_promise(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
     findings: list[Finding] = []
     for am in conv.messages:
@@ -44,7 +54,10 @@ def run_promise(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
         if not commitments and not timed_only:
             continue
         not_times = am.hits_for(rule, "not_a_time")
-        times = [h for h in am.hits_for(rule, "specific_time") if not any(overlaps(h, n) for n in not_times)]
+        # "valid until 31 March", "open from 9:30 am to 4 pm, Monday to Friday": times over or
+        # after a not-a-time phrase, up to the next "and"/"but", belong to it
+        times = [h for h in am.hits_for(rule, "specific_time")
+                 if not any(overlaps(h, n) or _governs(am, n, h) for n in not_times)]
         vague_times = am.hits_for(rule, "vague_time")
         immediate = am.hits_for(rule, "immediate")
         sents = [s.start for s in am.doc.sents]
