@@ -178,3 +178,27 @@ def test_interruption_and_promise_context(report_run):
     assert "Interruption" in page.text and "Overlap: 1.5 s" in page.text
     assert "Das kann nicht sein, der Zähler wurde erst letztes Jahr geprüft." in page.marks
     assert "bis Donnerstag" in page.text
+
+
+def test_per_agent_files_of_an_earlier_run_are_removed(tmp_path):
+    """Running again into the same folder with fewer agents leaves no stale agent page."""
+    import json as _json
+    import subprocess as _sp
+    import sys as _sys
+
+    def conv(cid, agent):
+        return {"id": cid, "language": "en", "agent": agent, "messages": [
+            {"role": "customer", "text": "Where is my parcel?"},
+            {"role": "agent", "text": "I'll send a new one today, you'll have it by Friday."}]}
+
+    src = tmp_path / "in.jsonl"
+    out = tmp_path / "out"
+    src.write_text("\n".join(_json.dumps(c) for c in (conv("a", "Ann Alder"), conv("b", "Bob Birch"))) + "\n")
+    run = lambda: _sp.run([_sys.executable, "-m", "qa_audit.cli", "run", str(src), "--out", str(out),
+                           "--split-by-agent", "-q"], capture_output=True, text=True)
+    assert run().returncode == 0
+    assert len(list((out / "agents").glob("*.html"))) == 2
+    src.write_text(_json.dumps(conv("a", "Ann Alder")) + "\n")
+    assert run().returncode == 0
+    names = sorted(p.name for p in (out / "agents").iterdir())
+    assert names and all("bob" not in n for n in names)

@@ -18,6 +18,14 @@ def write_reports(out_dir: Path, data: "RunData", formats: set[str], split_by_ag
         return []
     from ..aggregate import aggregate
 
+    # Per-agent files of an earlier run into the same folder must not survive: a coach could
+    # hand an agent a stale page, or one of a colleague who is no longer in this run.
+    agents_dir = out_dir / "agents"
+    if agents_dir.is_dir():
+        for old in agents_dir.iterdir():
+            if old.is_file() and old.suffix in (".html", ".xlsx"):
+                old.unlink()
+
     agg = aggregate(data)
     written: list[Path] = []
     if "xlsx" in formats:
