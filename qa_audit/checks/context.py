@@ -98,41 +98,10 @@ def passes_guards(rule: Rule, am: AnalyzedMessage, hit: Hit, compiled: CompiledR
     return None
 
 
-def finding_from_hits(conv: AnalyzedConversation, am: AnalyzedMessage, rule: Rule, check: str,
-                      first: Hit, last: Hit | None = None, details: dict | None = None,
-                      severity: str | None = None) -> Finding:
-    """A finding whose evidence is the text from the first hit to the last one."""
-    last = last or first
-    doc = am.doc
-    start_tok, end_tok = min(first.start, last.start), max(first.end, last.end)
-    start_char = am.original_offset(doc[start_tok].idx)
-    last = doc[end_tok - 1]
-    end_char = am.original_offset(last.idx + len(last.text) - 1) + 1
-    info = {"pattern": conv.compiled.pattern_text.get((first.rule, first.set, first.pattern), "")}
-    info.update(details or {})
-    lang = conv.language
-    suggestion = rule.suggestion.get(lang) or rule.suggestion.get("en", "")
-    return Finding(
-        conversation_id=conv.conversation.id,
-        message_index=am.message.index,
-        check=check,
-        rule=rule.id,
-        polarity=POLARITY[check],
-        severity=severity or rule.severity,
-        start=start_char,
-        end=end_char,
-        evidence=am.message.text[start_char:end_char],
-        suggestion=suggestion,
-        details=info,
-    )
-
-
-def whole_message_finding(conv: AnalyzedConversation, am: AnalyzedMessage, rule: Rule, check: str,
-                          details: dict, severity: str | None = None) -> Finding:
-    text = am.message.text
-    stripped = text.strip()
-    start = text.find(stripped) if stripped else 0
-    lang = conv.language
+def make_finding(conv: AnalyzedConversation, am: AnalyzedMessage, rule: Rule, check: str,
+                 start: int, end: int, details: dict, severity: str | None = None) -> Finding:
+    """A finding quoting message characters start..end, with the rule's suggestion in the
+    conversation's language."""
     return Finding(
         conversation_id=conv.conversation.id,
         message_index=am.message.index,
@@ -141,8 +110,32 @@ def whole_message_finding(conv: AnalyzedConversation, am: AnalyzedMessage, rule:
         polarity=POLARITY[check],
         severity=severity or rule.severity,
         start=start,
-        end=start + len(stripped),
-        evidence=stripped,
-        suggestion=rule.suggestion.get(lang) or rule.suggestion.get("en", ""),
+        end=end,
+        evidence=am.message.text[start:end],
+        suggestion=rule.suggestion.get(conv.language) or rule.suggestion.get("en", ""),
         details=details,
     )
+
+
+def finding_from_hits(conv: AnalyzedConversation, am: AnalyzedMessage, rule: Rule, check: str,
+                      first: Hit, last: Hit | None = None, details: dict | None = None,
+                      severity: str | None = None) -> Finding:
+    """A finding whose evidence is the text from the first hit to the last one."""
+    last = last or first
+    doc = am.doc
+    start_tok, end_tok = min(first.start, last.start), max(first.end, last.end)
+    final = doc[end_tok - 1]
+    start_char = am.original_offset(doc[start_tok].idx)
+    end_char = am.original_offset(final.idx + len(final.text) - 1) + 1
+    info = {"pattern": conv.compiled.pattern_text.get((first.rule, first.set, first.pattern), "")}
+    info.update(details or {})
+    return make_finding(conv, am, rule, check, start_char, end_char, info, severity)
+
+
+def whole_message_finding(conv: AnalyzedConversation, am: AnalyzedMessage, rule: Rule, check: str,
+                          details: dict, severity: str | None = None) -> Finding:
+    """A finding about the whole message (missed empathy, an interrupting reply)."""
+    text = am.message.text
+    stripped = text.strip()
+    start = text.find(stripped) if stripped else 0
+    return make_finding(conv, am, rule, check, start, start + len(stripped), details, severity)
