@@ -126,7 +126,7 @@ class _Parser:
             number_words = sorted(str(w[0].value) for w in words if len(w) == 1 and w[0].kind == "word")
             return [(TokenSpec("num", tuple(number_words)),)]
         if tok.startswith("@") and len(tok) > 1:
-            return [tuple(seq) for seq in self.vocab(tok[1:])]
+            return _merge_single_words(_dedupe(tuple(seq) for seq in self.vocab(tok[1:])))
         if tok.startswith("=") and len(tok) > 1:  # exact spelling, case included ("=Sie")
             return [(TokenSpec("exact", tok[1:]),)]
         if tok.startswith("~") and len(tok) > 1:
