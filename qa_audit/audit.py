@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from itertools import islice
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .checks.context import AnalyzedConversation, AnalyzedMessage
 from .checks.interruption import run_interruption
 from .checks.missed_empathy import run_missed_empathy
 from .checks.phrase import run_phrase
 from .checks.promise import run_promise
+from .errors import QaAuditError
 from .model import Conversation, ConversationResult, Finding
 from .nlp import detect_language, get_pipeline, normalize_space
 from .rubric.compile import CompiledRubric
@@ -20,6 +21,9 @@ BATCH_CONVERSATIONS = 64
 RUNNERS = {"phrase": run_phrase, "promise": run_promise, "interruption": run_interruption}
 
 
+Skip = Callable[[Conversation, str], None]
+
+
 class Auditor:
     """Holds the pipelines and compiled matchers (built once per language) for one rubric."""
 
@@ -27,20 +31,24 @@ class Auditor:
                  batch_size: int = BATCH_CONVERSATIONS):
         self.rubric = rubric
         self.language = language
-        self.model = model
         self.batch_size = batch_size
         self._compiled: dict[str, CompiledRubric] = {}
+        # a named trained pipeline is loaded now, so a missing one is reported before any output
+        self._model_nlp = get_pipeline(None, model) if model else None
+
+    def prepare(self) -> "Auditor":
+        """Compile every language of the rubric now: a broken pattern stops the run before it
+        writes anything, whatever languages the input turns out to have."""
+        for language in self.rubric.languages:
+            self.compiled(language)
+        return self
 
     def compiled(self, language: str) -> CompiledRubric:
         if language not in self._compiled:
-            nlp = get_pipeline(language, self.model if language == self._model_language() else None)
+            model = self._model_nlp if self._model_nlp is not None and self._model_nlp.lang == language else None
+            nlp = model or get_pipeline(language)
             self._compiled[language] = CompiledRubric(self.rubric, nlp, language)
         return self._compiled[language]
-
-    def _model_language(self) -> str | None:
-        if not self.model:
-            return None
-        return self.language or self.model.split("_")[0]
 
     def language_of(self, conv: Conversation) -> str:
         if self.language:
@@ -50,15 +58,47 @@ class Auditor:
         return detect_language(" ".join(m.text for m in conv.messages[:20]))
 
     # -- the audit ------------------------------------------------------------------------
-    def audit(self, conversations: Iterable[Conversation]) -> Iterator[ConversationResult]:
-        """Stream results in input order; conversations are analysed in batches."""
+    def audit(self, conversations: Iterable[Conversation], on_skip: Skip | None = None) -> Iterator[ConversationResult]:
+        """Stream results in input order; conversations are analysed in batches. A conversation
+        that cannot be audited (a language the rubric lacks, a failure on odd input) is passed
+        to on_skip with the reason, and the rest go on."""
         it = iter(conversations)
         while batch := list(islice(it, self.batch_size)):
-            yield from self._audit_batch(batch)
+            yield from self._audit_batch(batch, on_skip)
 
-    def _audit_batch(self, batch: list[Conversation]) -> Iterator[ConversationResult]:
-        for analyzed in self._analyze_batch(batch):
-            yield self.judge(analyzed)
+    def _audit_batch(self, batch: list[Conversation], on_skip: Skip | None) -> Iterator[ConversationResult]:
+        def skip(conv: Conversation, reason: str) -> None:
+            if on_skip is None:
+                raise QaAuditError(f"conversation {conv.id}: {reason}")
+            on_skip(conv, reason)
+
+        auditable = []
+        for conv in batch:
+            language = self.language_of(conv)
+            if language not in self.rubric.languages:
+                skip(conv, f"its language '{language}' is not one of the rubric's ({', '.join(self.rubric.languages)})")
+            else:
+                auditable.append(conv)
+        try:
+            analyzed = self._analyze_batch(auditable)
+        except QaAuditError:
+            raise
+        except Exception:  # noqa: BLE001 — find the conversation that fails, audit the others
+            analyzed = []
+            for conv in auditable:
+                try:
+                    analyzed.extend(self._analyze_batch([conv]))
+                except QaAuditError:
+                    raise
+                except Exception as exc:  # noqa: BLE001
+                    skip(conv, f"could not be analysed ({type(exc).__name__}: {exc})")
+        for conv in analyzed:
+            try:
+                yield self.judge(conv)
+            except QaAuditError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                skip(conv.conversation, f"could not be audited ({type(exc).__name__}: {exc})")
 
     def analyze_texts(self, conv: Conversation) -> AnalyzedConversation:
         """Analyse one conversation on its own (rule self-tests, small inputs)."""

@@ -198,9 +198,12 @@ def evaluate_cmd(
 
 def main() -> None:
     """Entry point: run the Typer app, turning known errors into one sentence and exit 2."""
-    debug = "--debug" in sys.argv[1:]
+    args = sys.argv[1:]
+    debug = "--debug" in args  # accepted anywhere on the line, not only before the command
+    if debug:
+        args = ["--debug"] + [a for a in args if a != "--debug"]
     try:
-        code = app(standalone_mode=False)  # a typer.Exit inside a command comes back as its code
+        code = app(args=args, standalone_mode=False)  # a typer.Exit inside a command comes back as its code
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except QaAuditError as exc:
@@ -212,8 +215,7 @@ def main() -> None:
         err("Aborted.")
         sys.exit(130)
     except Exception as exc:  # click usage errors and anything unexpected
-        import click
-        if isinstance(exc, click.exceptions.ClickException):
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # click's (typer ships its own copy)
             exc.show()
             sys.exit(2)
         if debug:

@@ -147,6 +147,12 @@ def load_gold(paths: list[Path], language: str | None = None) -> tuple[list[Conv
         (rejected if isinstance(item, Rejection) else convs).append(item)  # type: ignore[arg-type]
     if not convs:
         raise QaAuditError("No labelled conversations could be read from the gold files.")
+    for conv in convs:
+        for m in conv.messages:
+            unknown = sorted(set(m.labels) - set(CHECK_IDS))
+            if unknown:
+                raise QaAuditError(f"{conv.source}: conversation {conv.id}, message {m.index}: unknown label "
+                                   f"'{unknown[0]}' (labels are check ids: {', '.join(CHECK_IDS)}).")
     if not any(m.labels for c in convs for m in c.messages):
         raise QaAuditError("The gold files carry no 'labels' on any message; nothing to evaluate against.")
     return convs, rejected

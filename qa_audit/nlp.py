@@ -30,7 +30,7 @@ _GERMAN_CHARS = re.compile(r"[äöüß]", re.IGNORECASE)
 
 _MASK = re.compile(
     r"(?P<url>\b(?:https?://|www\.)\S+[^\s.,;:!?)\]}'\"])"
-    r"|(?P<email>\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b)"
+    r"|(?P<email>(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+\b)"
     r"|(?P<space>\s{2,}|[^\S ])"
 )
 _PLACEHOLDER = {"url": "URL", "email": "EMAIL"}
@@ -75,10 +75,11 @@ def detect_language(text: str, default: str = "en") -> str:
 
 
 @lru_cache(maxsize=None)
-def get_pipeline(language: str, model: str | None = None) -> Language:
-    """The pipeline for a language: a named installed trained pipeline, or blank + sentencizer
-    + lookup lemmatizer (spacy-lookups-data). Built once per process, never downloaded."""
-    if language not in SUPPORTED:
+def get_pipeline(language: str | None, model: str | None = None) -> Language:
+    """The pipeline for a language: a named installed trained pipeline (its own language; the
+    language argument then only checks it), or blank + sentencizer + lookup lemmatizer
+    (spacy-lookups-data). Built once per process, never downloaded."""
+    if language is not None and language not in SUPPORTED:
         raise QaAuditError(f"Unknown language '{language}'; supported: {', '.join(SUPPORTED)}.")
     if model:
         try:
@@ -87,11 +88,13 @@ def get_pipeline(language: str, model: str | None = None) -> Language:
             raise QaAuditError(
                 f"spaCy pipeline '{model}' is not installed; install it as a package or drop --model."
             ) from None
-        if nlp.lang != language:
-            raise QaAuditError(f"spaCy pipeline '{model}' is for '{nlp.lang}', not '{language}'.")
+        if nlp.lang not in SUPPORTED or (language is not None and nlp.lang != language):
+            raise QaAuditError(f"spaCy pipeline '{model}' is for '{nlp.lang}', not {language or 'en or de'}.")
         if not nlp.has_pipe("sentencizer") and not nlp.has_pipe("parser") and not nlp.has_pipe("senter"):
             nlp.add_pipe("sentencizer", first=True)
         return nlp
+    if language is None:
+        raise QaAuditError("A language is needed for the blank pipeline.")
     nlp = spacy.blank(language)
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})

@@ -12,7 +12,8 @@ from . import __version__
 from .audit import Auditor
 from .ingest import IngestStats, iter_conversations
 from .ingest.base import IngestOptions
-from .model import Conversation, ConversationResult, Finding, Rejection
+from .errors import QaAuditError
+from .model import Conversation, ConversationResult, Finding, Rejection, Source
 from .report.machine import MachineWriter
 from .rubric.schema import Rubric
 
@@ -87,9 +88,12 @@ def run_audit(
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     formats = formats or {"jsonl", "csv", "xlsx", "html"}
+    if out_dir.exists() and not out_dir.is_dir():
+        raise QaAuditError(f"Output folder '{out_dir}' is a file.")
     out_dir.mkdir(parents=True, exist_ok=True)
     stats = IngestStats()
-    auditor = Auditor(rubric, language=options.language, model=model)
+    auditor = Auditor(rubric, language=options.language, model=model).prepare()
+    skipped: list[Rejection] = []
     data = RunData(rubric=rubric, title=title or "qa-audit report")
     languages: dict[str, int] = {}
     source_cmp = {"conversations": 0, "records": 0, "agreed": 0, "only_in_source": 0, "only_ours": 0}
@@ -106,7 +110,15 @@ def run_audit(
                     yield item
 
         t_audit = time.perf_counter()
-        for n, result in enumerate(auditor.audit(conversations()), start=1):
+        def skip(conv: Conversation, reason: str) -> None:  # could not be audited after all
+            rejection = Rejection(conv.source or Source("?"), f"conversation {conv.id} {reason}", conv.id)
+            skipped.append(rejection)
+            data.rejections.append(rejection)
+            writer.rejection(rejection)
+            if on_rejection:
+                on_rejection(rejection)
+
+        for n, result in enumerate(auditor.audit(conversations(), on_skip=skip), start=1):
             conv = result.conversation
             summary = summarize(result, customer_upset=bool(result.signals.get("customer_upset")))
             data.conversations.append(summary)
@@ -142,7 +154,7 @@ def run_audit(
             "counts": {
                 "read": stats.conversations + stats.rejected,
                 "audited": len(data.conversations),
-                "rejected": stats.rejected,
+                "rejected": stats.rejected + len(skipped),
                 "messages": stats.messages,
                 "unknown_role_messages": stats.unknown_roles,
                 "findings": len(data.findings),

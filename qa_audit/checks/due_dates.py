@@ -72,10 +72,20 @@ def _year_for(ref: date, month: int, day: int) -> date | None:
     return candidate
 
 
+MAX_DAYS_AHEAD = 3660  # promises further out than ten years are not dates worth resolving
+
+
 def resolve_due_date(expression: str, reference: datetime | date | None) -> date | None:
     """The day a time expression points to, seen from `reference`; None when unknown."""
     if reference is None:
         return None
+    try:
+        return _resolve(expression, reference)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _resolve(expression: str, reference: datetime | date) -> date | None:
     ref = reference.date() if isinstance(reference, datetime) else reference
     text = expression.lower().strip()
 
@@ -106,6 +116,8 @@ def resolve_due_date(expression: str, reference: datetime | date | None) -> date
     m = _DURATION.search(text)
     if m:
         n = _num(m.group(2) or m.group(1))  # the upper end of a range: "3-5 business days" -> 5
+        if n > MAX_DAYS_AHEAD:
+            return None
         unit = m.group(3).lower()
         if unit.startswith(("business", "working", "werktag", "arbeitstag")):
             return _add_business_days(ref, n)

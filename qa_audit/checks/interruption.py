@@ -60,7 +60,8 @@ def run_interruption(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
             marker = _cut_off(rule, conv, msgs[i - 1])
             if marker:
                 prev_ts, ts = msgs[i - 1].message.timestamp, m.timestamp
-                gap = (ts - prev_ts).total_seconds() if prev_ts and ts else None
+                comparable = prev_ts and ts and (prev_ts.tzinfo is None) == (ts.tzinfo is None)
+                gap = (ts - prev_ts).total_seconds() if comparable else None
                 # a 0 s gap is an export artefact (copied timestamp), not speed: judge by the marker
                 if gap is None or 0 <= gap < rule.params["chat_max_gap"]:
                     out[m.index] = whole_message_finding(conv, am, rule, rule.check, {
@@ -89,7 +90,7 @@ def _compare_with_source(conv: AnalyzedConversation, out: dict[int, Finding]) ->
     if not isinstance(records, list):
         return
     agent_records = [r for r in records if isinstance(r, dict) and r.get("interrupter") == "agent"]
-    by_message = {r.get("message_index"): r for r in agent_records if r.get("message_index") is not None}
+    by_message = {r["message_index"]: r for r in agent_records if isinstance(r.get("message_index"), int)}
     for index, finding in out.items():
         finding.details["source_agrees"] = index in by_message
         if index in by_message:

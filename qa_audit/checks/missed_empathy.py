@@ -72,7 +72,8 @@ def run_missed_empathy(rule: Rule, conv: AnalyzedConversation, empathic: set[int
         if not reason:
             continue
         upset_any = True
-        reply = next((m for m in msgs[i + 1:] if m.role == "agent" and not is_backchannel(rule, m)), None)
+        reply = next((m for m in msgs[i + 1:] if m.role == "agent" and m.message.text.strip()
+                      and not is_backchannel(rule, m)), None)
         if reply is None:
             continue
         # the customer may go on in several messages before the reply: judge the reply once

@@ -99,8 +99,12 @@ def expand_paths(inputs: Iterable[str | Path]) -> list[Path]:
     return files
 
 
+MAX_MESSAGE_CHARS = 200_000  # longer "messages" are attachments or dumps, not conversation
+
+
 @dataclass
 class IngestStats:
+    seen_ids: dict[str, str] = field(default_factory=dict)  # conversation id -> where first read
     files: list[str] = field(default_factory=list)
     formats: Counter = field(default_factory=Counter)  # reader name -> files
     conversations: int = 0
@@ -156,7 +160,7 @@ def _counted(
     try:
         for item in items:
             if isinstance(item, Conversation):
-                item = _finish(item, options)
+                item = _finish(item, options, stats)
             if isinstance(item, Rejection):
                 stats.rejected += 1
             else:
@@ -172,7 +176,18 @@ def _counted(
         yield Rejection(Source(str(path)), f"the file could not be read as {reader.name} ({type(exc).__name__}: {exc})")
 
 
-def _finish(conv: Conversation, options: IngestOptions) -> Conversation | Rejection:
+def _finish(conv: Conversation, options: IngestOptions, stats: IngestStats) -> Conversation | Rejection:
+    where = str(conv.source or Source("?"))
+    first = stats.seen_ids.get(conv.id)
+    if first is not None:
+        # two conversations with one id would mix their findings (and agents' pages)
+        return Rejection(conv.source or Source("?"), f"duplicate conversation id '{conv.id}' (first read at {first})", conv.id)
+    too_long = next((m for m in conv.messages if len(m.text) > MAX_MESSAGE_CHARS), None)
+    if too_long is not None:
+        return Rejection(conv.source or Source("?"),
+                         f"conversation {conv.id}: message {too_long.index} has {len(too_long.text):,} characters "
+                         f"(more than {MAX_MESSAGE_CHARS:,}); it is not audited", conv.id)
+    stats.seen_ids[conv.id] = where
     if options.language:
         conv.language = options.language
     if not any(m.role == "agent" for m in conv.messages):

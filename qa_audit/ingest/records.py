@@ -173,6 +173,9 @@ def conversation_from_record(record: Any, source: Source) -> Conversation:
     messages = record.get("messages")
     if not isinstance(messages, list) or not messages:
         raise RecordError(f"conversation {conv_id!s} has no messages")
+    metadata = record.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise RecordError(f"conversation {conv_id!s}: 'metadata' must be an object")
     msgs = [message_from_record(m, i) for i, m in enumerate(messages)]
     agent = record.get("agent") or next((m.author for m in msgs if m.role == "agent" and m.author), "")
     return Conversation(
@@ -182,6 +185,6 @@ def conversation_from_record(record: Any, source: Source) -> Conversation:
         language=normalize_language(record.get("language")),
         agent=str(agent or ""),
         started_at=parse_timestamp(record.get("started_at"), "started_at"),
-        metadata=dict(record.get("metadata") or {}),
+        metadata=dict(metadata),
         source=source,
     )

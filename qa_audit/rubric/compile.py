@@ -49,6 +49,36 @@ def _expand_word_choices(seq: Sequence) -> list[Sequence] | None:
     return [tuple(p) for p in itertools.product(*options)]
 
 
+class VocabExpander:
+    """Turns literal words into NORM values and @vocabulary references into token sequences
+    for one language (shared by the compiler and the linter)."""
+
+    def __init__(self, rubric: Rubric, nlp: Language, language: str):
+        self.rubric = rubric
+        self.nlp = nlp
+        self.language = language
+        self._split_cache: dict[str, list[str]] = {}
+
+    def split(self, word: str) -> list[str]:
+        if word not in self._split_cache:
+            self._split_cache[word] = [t.norm_ for t in self.nlp.make_doc(word)]
+        return self._split_cache[word]
+
+    def vocab(self, name: str, _trail: tuple[str, ...] = ()) -> list[list[TokenSpec]]:
+        phrases = self.rubric.vocab.get(name)
+        if phrases is None:
+            raise PhraseSyntaxError(f"unknown vocabulary '@{name}'")
+        if name in _trail:
+            raise PhraseSyntaxError(f"vocabulary '@{name}' refers to itself ({' -> '.join(_trail + (name,))})")
+        out: list[list[TokenSpec]] = []
+        for phrase in phrases.get(self.language, []):
+            out.extend(list(s) for s in expand_pattern(phrase, self.split,
+                                                       lambda n: self.vocab(n, _trail + (name,))))
+        if not out:
+            raise PhraseSyntaxError(f"vocabulary '@{name}' has no phrases for '{self.language}'")
+        return out
+
+
 class CompiledRubric:
     """All phrase sets of a rubric for one language, in one PhraseMatcher and one Matcher."""
 
@@ -60,7 +90,7 @@ class CompiledRubric:
         self.matcher = Matcher(nlp.vocab)
         self.pattern_text: dict[tuple[str, str, int], str] = {}
         self.expansions: dict[tuple[str, str, int], list[Sequence]] = {}
-        self._split_cache: dict[str, list[str]] = {}
+        self.words = VocabExpander(rubric, nlp, language)
         self._literals: dict[tuple[str, str, int], frozenset[str]] = {}
         errors: list[str] = []
         for rule in rubric.rules:
@@ -69,7 +99,7 @@ class CompiledRubric:
                     key = (rule.id, set_name, i)
                     self.pattern_text[key] = pattern
                     try:
-                        seqs = expand_pattern(pattern, self._split, self._vocab)
+                        seqs = expand_pattern(pattern, self.words.split, self.words.vocab)
                     except PhraseSyntaxError as exc:
                         line = rule.pattern_lines.get((set_name, language, i), rule.line)
                         errors.append(f"{rule.file}:{line}: rule '{rule.id}': {set_name}.{language}[{i}] '{pattern}': {exc}")
@@ -81,22 +111,6 @@ class CompiledRubric:
             raise RubricError(errors[0] + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
 
     # -- building -------------------------------------------------------------------------
-    def _split(self, word: str) -> list[str]:
-        if word not in self._split_cache:
-            self._split_cache[word] = [t.norm_ for t in self.nlp.make_doc(word)]
-        return self._split_cache[word]
-
-    def _vocab(self, name: str, _depth: int = 0) -> list[list[TokenSpec]]:
-        phrases = self.rubric.vocab.get(name)
-        if phrases is None:
-            raise PhraseSyntaxError(f"unknown vocabulary '@{name}'")
-        out: list[list[TokenSpec]] = []
-        for phrase in phrases.get(self.language, []):
-            out.extend(list(s) for s in expand_pattern(phrase, self._split, self._vocab))
-        if not out:
-            raise PhraseSyntaxError(f"vocabulary '@{name}' has no phrases for '{self.language}'")
-        return out
-
     def _add(self, key: tuple[str, str, int], seqs: list[Sequence]) -> None:
         """Word-only sequences go to the fast PhraseMatcher (word alternatives expanded while
         that stays small); only gaps, lemmas, prefixes, numbers and regexes need the Matcher."""
@@ -118,7 +132,7 @@ class CompiledRubric:
         cues: set[str] = set()
         for phrase in self.rubric.negation.get(self.language, []):
             for word in phrase.split():
-                cues.update(self._split(word))
+                cues.update(self.words.split(word))
         return cues
 
     def literal_words(self, hit: Hit) -> frozenset[str]:
@@ -140,10 +154,12 @@ class CompiledRubric:
         """Every hit in the doc, grouped by (rule, set), deduplicated, in document order.
         A hit never crosses a sentence boundary."""
         found: set[tuple[int, int, int]] = set()
-        for match_id, start, end in self.phrase_matcher(doc):
-            found.add((match_id, start, end))
-        for match_id, start, end in self.matcher(doc):
-            found.add((match_id, start, end))
+        if len(self.phrase_matcher):
+            for match_id, start, end in self.phrase_matcher(doc):
+                found.add((match_id, start, end))
+        if len(self.matcher):  # an empty Matcher warns (W036) on every call
+            for match_id, start, end in self.matcher(doc):
+                found.add((match_id, start, end))
         grouped: dict[tuple[str, str], list[Hit]] = defaultdict(list)
         for match_id, start, end in sorted(found, key=lambda x: (x[1], x[2], x[0])):
             if any(doc[i].is_sent_start for i in range(start + 1, end)):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import RubricError
 from ..nlp import get_pipeline
-from .compile import CompiledRubric
+from .compile import VocabExpander
 from .loader import load_rubric
 from .phrases import PhraseSyntaxError, Sequence, expand_pattern
 from .schema import Rubric
@@ -74,12 +74,7 @@ def _lint_rules(rubric: Rubric) -> list[LintIssue]:
                 issues.append(LintIssue("warning", main, crit.line, f"criterion '{crit.id}' fails on '{check}', which no rule produces"))
     for lang in rubric.languages:
         nlp = get_pipeline(lang)
-        split = lambda w: [t.norm_ for t in nlp.make_doc(w)]  # noqa: E731
-        compiled: CompiledRubric | None
-        try:
-            compiled = CompiledRubric(rubric, nlp, lang)
-        except RubricError:
-            compiled = None
+        words = VocabExpander(rubric, nlp, lang)  # pattern errors are reported one by one below
         producible = _lemma_check(lang)
         for rule in rubric.rules:
             if not rule.match.get(lang) or not rule.no_match.get(lang):
@@ -95,7 +90,7 @@ def _lint_rules(rubric: Rubric) -> list[LintIssue]:
                     if "#num" in pattern:
                         used_vocab.add("number")
                     try:
-                        seqs = expand_pattern(pattern, split, compiled._vocab if compiled else None)
+                        seqs = expand_pattern(pattern, words.split, words.vocab)
                     except PhraseSyntaxError as exc:
                         issues.append(LintIssue("error", rule.file, rule.pattern_lines.get((set_name, lang, i), rule.line), f"rule '{rule.id}' {set_name}.{lang}[{i}] \"{pattern}\": {exc}"))
                         continue

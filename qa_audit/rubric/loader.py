@@ -66,7 +66,7 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
             errors.add(f, line_of(doc["checks"], i), "checks: each entry must be a file name")
             continue
         rule_path = (main.parent / rel).resolve()
-        if not rule_path.exists():
+        if not rule_path.is_file():
             errors.add(f, line_of(doc["checks"], i), f"checks: file '{rel}' does not exist")
             continue
         files.append(str(rule_path))
@@ -208,7 +208,10 @@ def _criterion(raw: Any, f: str, i: int, errors: _Errors) -> Criterion:
     applies = raw.get("applies", "always")
     applies_checks: list[str] = []
     if isinstance(applies, dict) and set(applies) == {"when_any"}:
-        applies_checks = list(applies["when_any"] or [])
+        applies_checks = applies["when_any"] or []
+        if not isinstance(applies_checks, list) or not all(isinstance(c, str) for c in applies_checks):
+            errors.add(f, line_of(raw, "applies"), f"criterion '{cid}': 'applies: when_any' must be a list of check ids")
+            applies_checks = []
         applies = "when_any"
     elif applies not in ("always", "when_customer_upset"):
         errors.add(f, line_of(raw, "applies"), f"criterion '{cid}': field 'applies' must be 'always', 'when_customer_upset' or {{when_any: [checks]}}")
