@@ -22,6 +22,12 @@ def _sent_index(am: AnalyzedMessage, token: int) -> int:
 _CLAUSE_WORDS = {",", ";", ":", "—", "–", "and", "und", "but", "aber", "then", "dann", "so", "also"}
 
 
+def _next_sentence(am: AnalyzedMessage, token: int) -> int:
+    """Start token of the sentence after the one holding `token` (-1 when there is none)."""
+    end = am.doc[token].sent.end
+    return end if end < len(am.doc) else -1
+
+
 def _same_clause(am: AnalyzedMessage, a: Hit, b: Hit) -> bool:
     """Two hits with no clause break or joining word between them, in one sentence."""
     if _sent_index(am, a.start) != _sent_index(am, b.start):
@@ -46,8 +52,13 @@ def run_promise(rule: Rule, conv: AnalyzedConversation) -> list[Finding]:
     for am in conv.messages:
         if not speaker_ok(rule, am.message):
             continue
+        # "Please send us your account name. We will then check it." — what waits on the
+        # customer's own step is an instruction, also across two sentences
+        instructed = {_next_sentence(am, h.start) for h in am.hits_for(rule, "instruction")}
+
         def kept(set_name: str) -> list[Hit]:
-            return [h for h in am.hits_for(rule, set_name) if passes_guards(rule, am, h, conv.compiled) is None]
+            return [h for h in am.hits_for(rule, set_name) if passes_guards(rule, am, h, conv.compiled) is None
+                    and _sent_index(am, h.start) not in instructed]
 
         commitments = kept("commitment") + kept("timeless_commitment")
         timed_only = kept("timed_commitment")  # commitments only when a time is near ("Ich schicke …")

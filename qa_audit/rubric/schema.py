@@ -24,7 +24,7 @@ KINDS: dict[str, dict[str, Any]] = {
     "promise": {
         "sets": ("commitment", "specific_time"),
         "optional_sets": ("vague_time", "exceptions", "not_a_time", "immediate", "timeless_commitment",
-                          "timed_commitment"),
+                          "timed_commitment", "instruction"),
         "params": {"vague_check": "vague_promise"},
     },
     "missed_empathy": {
