@@ -1,7 +1,6 @@
 """The phrase syntax: what a rubric author writes and what it matches in real text."""
 
 import pytest
-import spacy
 
 from qa_audit.rubric.phrases import PhraseSyntaxError, expand_pattern
 

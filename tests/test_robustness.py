@@ -5,7 +5,6 @@ import subprocess
 import sys
 from datetime import date, datetime, timezone
 
-import pytest
 
 from qa_audit.checks.due_dates import resolve_due_date
 

@@ -12,7 +12,7 @@ import pytest
 
 from qa_audit.evaluate import cohen_kappa, evaluate, load_gold
 from qa_audit.rubric.lint import lint_rubric
-from qa_audit.rubric.loader import default_rubric_path, load_rubric
+from qa_audit.rubric.loader import default_rubric_path
 from qa_audit.rubric.selftest import run_selftest
 
 GOLD = Path(__file__).parent / "fixtures" / "gold"

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any, Iterator
 
 from ..errors import RecordError
 from ..model import Conversation, Message, Rejection, Source
-from .base import IngestOptions, head_text, read_text
+from .base import IngestOptions, head_text, load_json_file
 from .records import normalize_language, normalize_role, role_from_values
 from .speakers import assign_roles
 from .times import parse_datetime
@@ -69,13 +68,9 @@ class AwsTranscribeReader:
 
     def read(self, path: Path, options: IngestOptions) -> Iterator[Conversation | Rejection]:
         file = str(path)
-        try:
-            data = json.loads(read_text(path, options.encoding))
-        except json.JSONDecodeError as exc:
-            yield Rejection(Source(file, f"line {exc.lineno}"), f"invalid JSON at column {exc.colno}: {exc.msg}")
-            return
-        except (UnicodeDecodeError, LookupError) as exc:
-            yield Rejection(Source(file), f"cannot decode the file: {exc}")
+        data = load_json_file(path, options.encoding)
+        if isinstance(data, Rejection):
+            yield data
             return
         try:
             if isinstance(data, dict) and isinstance(data.get("Transcript"), list):

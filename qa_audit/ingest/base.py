@@ -9,7 +9,7 @@ from typing import BinaryIO, Iterator, Protocol, TextIO
 
 from charset_normalizer import from_bytes
 
-from ..model import Conversation, Rejection
+from ..model import Conversation, Rejection, Source
 
 
 @dataclass
@@ -206,3 +206,16 @@ def head_text(head: bytes) -> str:
     if bom and bom != "utf-8-sig":
         return head.decode(bom, errors="ignore")
     return head.decode("utf-8-sig", errors="replace")
+
+
+def load_json_file(path: Path, encoding: str | None = None):
+    """The parsed JSON of a file, or a Rejection naming the line and reason (never raises for
+    bad JSON or undecodable bytes)."""
+    import json
+
+    try:
+        return json.loads(read_text(path, encoding))
+    except json.JSONDecodeError as exc:
+        return Rejection(Source(str(path), f"line {exc.lineno}"), f"invalid JSON at column {exc.colno}: {exc.msg}")
+    except (UnicodeDecodeError, LookupError) as exc:
+        return Rejection(Source(str(path)), f"cannot decode the file: {exc}")

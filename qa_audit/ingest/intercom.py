@@ -9,14 +9,13 @@ Bodies are HTML and become plain text. `created_at` is a Unix time.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import RecordError
 from ..model import Conversation, Message, Rejection, Source
-from .base import IngestOptions, head_text, read_text
+from .base import IngestOptions, head_text, load_json_file
 from .email_clean import clean_body
 from .html_text import html_to_text
 from .records import normalize_language, role_from_values
@@ -47,13 +46,9 @@ class IntercomReader:
 
     def read(self, path: Path, options: IngestOptions) -> Iterator[Conversation | Rejection]:
         file = str(path)
-        try:
-            data = json.loads(read_text(path, options.encoding))
-        except json.JSONDecodeError as exc:
-            yield Rejection(Source(file, f"line {exc.lineno}"), f"invalid JSON at column {exc.colno}: {exc.msg}")
-            return
-        except (UnicodeDecodeError, LookupError) as exc:
-            yield Rejection(Source(file), f"cannot decode the file: {exc}")
+        data = load_json_file(path, options.encoding)
+        if isinstance(data, Rejection):
+            yield data
             return
         if isinstance(data, dict) and isinstance(data.get("conversations"), list):
             items = [(f"conversations[{i}]", c) for i, c in enumerate(data["conversations"])]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Iterator
 
 from ..errors import RecordError
 from ..model import Conversation, Rejection, Source
-from .base import IngestOptions, read_text
+from .base import IngestOptions, load_json_file
 from .records import conversation_from_record
 
 
@@ -26,10 +25,9 @@ class JsonListReader:
         return stripped.startswith(b"{") and (b'"conversations"' in head or b'"messages"' in head)
 
     def read(self, path: Path, options: IngestOptions) -> Iterator[Conversation | Rejection]:
-        try:
-            data = json.loads(read_text(path, options.encoding))
-        except json.JSONDecodeError as exc:
-            yield Rejection(Source(str(path), f"line {exc.lineno}"), f"invalid JSON at column {exc.colno}: {exc.msg}")
+        data = load_json_file(path, options.encoding)
+        if isinstance(data, Rejection):
+            yield data
             return
         if isinstance(data, dict) and isinstance(data.get("conversations"), list):
             data = data["conversations"]

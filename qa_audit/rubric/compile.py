@@ -11,7 +11,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from ..errors import RubricError
-from .phrases import PhraseSyntaxError, Sequence, TokenSpec, expand_pattern, is_plain, to_matcher_pattern
+from .phrases import PhraseSyntaxError, Sequence, TokenSpec, expand_pattern, to_matcher_pattern
 from .schema import Rubric
 
 SEP = "\x1f"
