@@ -161,8 +161,8 @@ def load_gold(paths: list[Path], language: str | None = None) -> tuple[list[Conv
 # ---- thresholds, baseline, output ----------------------------------------------------------
 
 def minimums(rubric: Rubric, check: str, min_precision: float | None, min_recall: float | None) -> tuple[float, float]:
-    per = rubric.thresholds.get(check, {}) if hasattr(rubric, "thresholds") else {}
-    default = rubric.thresholds.get("default", {}) if hasattr(rubric, "thresholds") else {}
+    per = rubric.thresholds.get(check, {})
+    default = rubric.thresholds.get("default", {})
     p = min_precision if min_precision is not None else per.get("precision", default.get("precision", DEFAULT_MIN_PRECISION))
     r = min_recall if min_recall is not None else per.get("recall", default.get("recall", DEFAULT_MIN_RECALL))
     return float(p), float(r)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterator, Protocol, TextIO
 
 from charset_normalizer import from_bytes
 
+from ..errors import QaAuditError
 from ..model import Conversation, Rejection, Source
 
 
@@ -163,8 +165,6 @@ def open_text(path: Path, encoding: str | None = None) -> TextIO:
 
 def parse_mapping(spec: str | None, what: str = "--columns") -> dict[str, str]:
     """'conversation=Ticket ID,text=Body' -> {'conversation': 'Ticket ID', 'text': 'Body'}."""
-    from ..errors import QaAuditError
-
     result: dict[str, str] = {}
     for part in (spec or "").split(","):
         if not part.strip():
@@ -178,8 +178,6 @@ def parse_mapping(spec: str | None, what: str = "--columns") -> dict[str, str]:
 
 def parse_role_values(spec: str | None) -> dict[str, list[str]]:
     """'agent=Agent,Staff;customer=End-user' -> {'agent': ['Agent', 'Staff'], 'customer': ['End-user']}."""
-    from ..errors import QaAuditError
-
     result: dict[str, list[str]] = {}
     for part in (spec or "").split(";"):
         if not part.strip():
@@ -211,8 +209,6 @@ def head_text(head: bytes) -> str:
 def load_json_file(path: Path, encoding: str | None = None):
     """The parsed JSON of a file, or a Rejection naming the line and reason (never raises for
     bad JSON or undecodable bytes)."""
-    import json
-
     try:
         return json.loads(read_text(path, encoding))
     except json.JSONDecodeError as exc:
